@@ -1,0 +1,21 @@
+// text.hpp — small string helpers for messages: edit distance and "did you mean" suggestions.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace voxtrain {
+
+// Levenshtein distance (insertions, deletions, substitutions), case-sensitive.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to word (case-insensitive), if it is close enough to be a likely typo.
+std::optional<std::string> closest_match(std::string_view word, std::span<const std::string> candidates);
+
+// "a, b, c"
+std::string join(std::span<const std::string> items, std::string_view separator = ", ");
+
+}  // namespace voxtrain

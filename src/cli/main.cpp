@@ -1,0 +1,12 @@
+// main.cpp — the voxtrain command. Subcommands (train, inference, evaluate, inspect) are added
+// here as the engine grows; today it answers --help and --version.
+#include "voxtrain/core/command_line.hpp"
+
+int main(int argc, char** argv) {
+  const voxtrain::Program program{
+      "voxtrain",
+      "Train and run 3D medical-image segmentation networks on one or many GPUs or CPU nodes\n"
+      "(start it with mpirun or srun for several ranks).",
+      {}};
+  return voxtrain::run_program(program, argc, argv);
+}

@@ -1,0 +1,110 @@
+// tensor.cpp — Storage ownership and Tensor's host-side operations.
+#include "voxtrain/core/tensor.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "voxtrain/core/error.hpp"
+
+namespace voxtrain {
+namespace {
+
+std::size_t round_up(std::size_t bytes, std::size_t alignment) {
+  return (bytes + alignment - 1) / alignment * alignment;
+}
+
+template <class T>
+void fill_as(void* data, std::int64_t n, double value) {
+  std::fill_n(static_cast<T*>(data), n, static_cast<T>(value));
+}
+
+}  // namespace
+
+Storage::Storage(void* data, std::size_t bytes, Device device, Deleter deleter)
+    : data_(data), bytes_(bytes), device_(device), deleter_(std::move(deleter)) {}
+
+Storage::~Storage() {
+  if (deleter_) deleter_(data_);
+}
+
+std::shared_ptr<Storage> Storage::allocate_host(std::size_t bytes) {
+  // aligned_alloc needs a size that is a multiple of the alignment, and at least one block.
+  const std::size_t padded = round_up(std::max<std::size_t>(bytes, 1), kAlignment);
+  void* data = std::aligned_alloc(kAlignment, padded);
+  if (data == nullptr)
+    throw error("out of host memory: could not allocate {} bytes for a tensor; use smaller "
+                "batches or windows, or fewer ranks per node",
+                padded);
+  return std::shared_ptr<Storage>(new Storage(data, bytes, Device::cpu(), [](void* p) { std::free(p); }));
+}
+
+std::shared_ptr<Storage> Storage::adopt(void* data, std::size_t bytes, Device device, Deleter deleter) {
+  if (!deleter) throw InternalError("Storage::adopt needs a deleter; use Storage::borrow for memory it must not free");
+  return std::shared_ptr<Storage>(new Storage(data, bytes, device, std::move(deleter)));
+}
+
+std::shared_ptr<Storage> Storage::borrow(void* data, std::size_t bytes, Device device) {
+  return std::shared_ptr<Storage>(new Storage(data, bytes, device, nullptr));
+}
+
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype)
+    : storage_(std::move(storage)), shape_(shape), dtype_(dtype) {
+  if (storage_ && storage_->bytes() < nbytes())
+    throw InternalError(fmt::format("storage of {} bytes is too small for a {} tensor of shape {} ({} bytes)",
+                                    storage_->bytes(), dtype_name(dtype_), shape_.to_string(), nbytes()));
+}
+
+Tensor Tensor::empty(const Shape& shape, DType dtype) {
+  const auto bytes = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
+  return Tensor(Storage::allocate_host(bytes), shape, dtype);
+}
+
+Tensor Tensor::zeros(const Shape& shape, DType dtype) {
+  Tensor t = empty(shape, dtype);
+  std::memset(t.raw_data(), 0, t.nbytes());
+  return t;
+}
+
+Tensor Tensor::borrow(void* data, const Shape& shape, DType dtype, Device device) {
+  const auto bytes = static_cast<std::size_t>(shape.numel()) * dtype_size(dtype);
+  return Tensor(Storage::borrow(data, bytes, device), shape, dtype);
+}
+
+Tensor Tensor::reshaped(const Shape& shape) const {
+  if (shape.numel() != numel())
+    throw error("cannot reshape a tensor of shape {} ({} elements) to {} ({} elements)",
+                shape_.to_string(), numel(), shape.to_string(), shape.numel());
+  return Tensor(storage_, shape, dtype_);
+}
+
+Tensor Tensor::clone() const {
+  check_host_access(dtype_);
+  Tensor copy = empty(shape_, dtype_);
+  std::memcpy(copy.raw_data(), raw_data(), nbytes());
+  return copy;
+}
+
+void Tensor::fill(double value) {
+  check_host_access(dtype_);
+  switch (dtype_) {
+    case DType::Float32: fill_as<float>(raw_data(), numel(), value); break;
+    case DType::Int32: fill_as<std::int32_t>(raw_data(), numel(), value); break;
+    case DType::Int64: fill_as<std::int64_t>(raw_data(), numel(), value); break;
+    case DType::UInt8: fill_as<std::uint8_t>(raw_data(), numel(), value); break;
+  }
+}
+
+void Tensor::check_host_access(DType requested) const {
+  if (!defined()) throw InternalError("access to the data of an undefined tensor");
+  if (requested != dtype_)
+    throw error("a {} tensor of shape {} was read as {}: convert it first", dtype_name(dtype_),
+                shape_.to_string(), dtype_name(requested));
+  if (!device().is_cpu())
+    throw error("a tensor of shape {} lives on {} and cannot be read from the host: copy it to "
+                "the host first",
+                shape_.to_string(), device().to_string());
+}
+
+}  // namespace voxtrain
