@@ -16,6 +16,15 @@ namespace voxtrain::detail {
 
 }  // namespace voxtrain::detail
 
+// The shape of every return-code check: evaluate call once as type; unless it equals ok, hand
+// the code, the call's text and the place to fail (which throws). The text is stringified by
+// the caller's macro, before the arguments' macros (MPI_COMM_WORLD, ...) are expanded.
+#define VOX_DETAIL_CHECK_CODE(call, text, type, ok, fail)              \
+  do {                                                                 \
+    const type vox_rc_ = (call);                                       \
+    if (vox_rc_ != (ok)) fail(vox_rc_, text, __FILE__, __LINE__);      \
+  } while (0)
+
 // An internal invariant; never use it for user input (throw voxtrain::Error instead).
 #define VOX_ASSERT(condition)                                                              \
   do {                                                                                     \

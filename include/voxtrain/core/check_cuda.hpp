@@ -15,23 +15,9 @@ namespace voxtrain::detail {
 [[noreturn]] void throw_nccl_failure(ncclResult_t code, const char* call, const char* file, int line);
 }  // namespace voxtrain::detail
 
-#define VOX_CHECK_CUDA(call)                                                          \
-  do {                                                                                \
-    const cudaError_t vox_cuda_rc_ = (call);                                          \
-    if (vox_cuda_rc_ != cudaSuccess)                                                  \
-      ::voxtrain::detail::throw_cuda_failure(vox_cuda_rc_, #call, __FILE__, __LINE__); \
-  } while (0)
-
-#define VOX_CHECK_CUDNN(call)                                                           \
-  do {                                                                                  \
-    const cudnnStatus_t vox_cudnn_rc_ = (call);                                         \
-    if (vox_cudnn_rc_ != CUDNN_STATUS_SUCCESS)                                          \
-      ::voxtrain::detail::throw_cudnn_failure(vox_cudnn_rc_, #call, __FILE__, __LINE__); \
-  } while (0)
-
-#define VOX_CHECK_NCCL(call)                                                          \
-  do {                                                                                \
-    const ncclResult_t vox_nccl_rc_ = (call);                                         \
-    if (vox_nccl_rc_ != ncclSuccess)                                                  \
-      ::voxtrain::detail::throw_nccl_failure(vox_nccl_rc_, #call, __FILE__, __LINE__); \
-  } while (0)
+#define VOX_CHECK_CUDA(call) \
+  VOX_DETAIL_CHECK_CODE(call, #call, cudaError_t, cudaSuccess, ::voxtrain::detail::throw_cuda_failure)
+#define VOX_CHECK_CUDNN(call) \
+  VOX_DETAIL_CHECK_CODE(call, #call, cudnnStatus_t, CUDNN_STATUS_SUCCESS, ::voxtrain::detail::throw_cudnn_failure)
+#define VOX_CHECK_NCCL(call) \
+  VOX_DETAIL_CHECK_CODE(call, #call, ncclResult_t, ncclSuccess, ::voxtrain::detail::throw_nccl_failure)

@@ -12,12 +12,8 @@ namespace voxtrain::detail {
                                      int line);
 }  // namespace voxtrain::detail
 
-#define VOX_CHECK_DNNL(call)                                                          \
-  do {                                                                                \
-    const dnnl_status_t vox_dnnl_rc_ = (call);                                        \
-    if (vox_dnnl_rc_ != dnnl_success)                                                 \
-      ::voxtrain::detail::throw_dnnl_failure(vox_dnnl_rc_, #call, __FILE__, __LINE__); \
-  } while (0)
+#define VOX_CHECK_DNNL(call) \
+  VOX_DETAIL_CHECK_CODE(call, #call, dnnl_status_t, dnnl_success, ::voxtrain::detail::throw_dnnl_failure)
 
 // For oneDNN's C++ API, which throws: VOX_DNNL_TRY(prim = dnnl::convolution_forward(pd));
 #define VOX_DNNL_TRY(statement)                                                              \

@@ -11,9 +11,5 @@ namespace voxtrain::detail {
 }  // namespace voxtrain::detail
 
 // Errors only come back as codes on communicators whose handler is MPI_ERRORS_RETURN.
-#define VOX_CHECK_MPI(call)                                                        \
-  do {                                                                             \
-    const int vox_mpi_rc_ = (call);                                                \
-    if (vox_mpi_rc_ != MPI_SUCCESS)                                                \
-      ::voxtrain::detail::throw_mpi_failure(vox_mpi_rc_, #call, __FILE__, __LINE__); \
-  } while (0)
+#define VOX_CHECK_MPI(call) \
+  VOX_DETAIL_CHECK_CODE(call, #call, int, MPI_SUCCESS, ::voxtrain::detail::throw_mpi_failure)

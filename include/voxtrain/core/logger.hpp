@@ -33,20 +33,12 @@ bool log_enabled(LogLevel level);
 void log_message(LogLevel level, std::string_view message);
 
 template <class... Args>
-void log_debug(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::Debug)) log_message(LogLevel::Debug, fmt::format(f, std::forward<Args>(args)...));
+void log(LogLevel level, fmt::format_string<Args...> f, Args&&... args) {
+  if (log_enabled(level)) log_message(level, fmt::format(f, std::forward<Args>(args)...));
 }
-template <class... Args>
-void log_info(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::Info)) log_message(LogLevel::Info, fmt::format(f, std::forward<Args>(args)...));
-}
-template <class... Args>
-void log_warning(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::Warning)) log_message(LogLevel::Warning, fmt::format(f, std::forward<Args>(args)...));
-}
-template <class... Args>
-void log_error(fmt::format_string<Args...> f, Args&&... args) {
-  if (log_enabled(LogLevel::Error)) log_message(LogLevel::Error, fmt::format(f, std::forward<Args>(args)...));
-}
+template <class... Args> void log_debug(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::Debug, f, std::forward<Args>(a)...); }
+template <class... Args> void log_info(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::Info, f, std::forward<Args>(a)...); }
+template <class... Args> void log_warning(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::Warning, f, std::forward<Args>(a)...); }
+template <class... Args> void log_error(fmt::format_string<Args...> f, Args&&... a) { log(LogLevel::Error, f, std::forward<Args>(a)...); }
 
 }  // namespace voxtrain
