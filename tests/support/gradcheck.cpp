@@ -1,0 +1,78 @@
+// gradcheck.cpp — central differences element by element, and the error measure that compares
+// them with the analytic gradient.
+#include "support/gradcheck.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "voxtrain/core/error.hpp"
+
+namespace voxtrain::test {
+
+std::string GradcheckResult::describe() const {
+  return fmt::format("max relative error {:.3g} at element {} (analytic {:.8g}, numeric {:.8g}); "
+                     "largest |numeric| {:.4g}",
+                     max_relative_error, worst_index, worst_analytic, worst_numeric, largest_numeric);
+}
+
+GradcheckResult gradcheck(const std::function<double(const Tensor& x)>& f, Tensor& x,
+                          const Tensor& analytic, const GradcheckOptions& options) {
+  if (!(analytic.shape() == x.shape()))
+    throw InternalError(fmt::format("gradcheck: analytic gradient {} does not match x {}",
+                                    analytic.shape().to_string(), x.shape().to_string()));
+  float* values = x.data<float>();
+  const float* a = analytic.data<float>();
+  std::vector<double> numeric(static_cast<std::size_t>(x.numel()));
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const float original = values[i];
+    values[i] = static_cast<float>(original + options.step);
+    const double up = f(x);
+    const double actual_up = static_cast<double>(values[i]) - original;  // h after float rounding
+    values[i] = static_cast<float>(original - options.step);
+    const double down = f(x);
+    const double actual_down = original - static_cast<double>(values[i]);
+    values[i] = original;
+    numeric[static_cast<std::size_t>(i)] = (up - down) / (actual_up + actual_down);
+  }
+
+  GradcheckResult result;
+  for (double n : numeric) result.largest_numeric = std::max(result.largest_numeric, std::abs(n));
+  const double floor = std::max(options.floor_fraction * result.largest_numeric, 1e-12);
+  for (std::int64_t i = 0; i < x.numel(); ++i) {
+    const double n = numeric[static_cast<std::size_t>(i)];
+    const double error = std::abs(a[i] - n) / std::max(std::abs(n), floor);
+    if (error > result.max_relative_error || result.worst_index < 0) {
+      result.max_relative_error = error;
+      result.worst_index = i;
+      result.worst_analytic = a[i];
+      result.worst_numeric = n;
+    }
+  }
+  return result;
+}
+
+Tensor random_tensor(const Shape& shape, unsigned seed, float low, float high) {
+  Tensor t = Tensor::empty(shape);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(low, high);
+  float* v = t.data<float>();
+  for (std::int64_t i = 0; i < t.numel(); ++i) v[i] = uniform(rng);
+  return t;
+}
+
+double weighted_sum(const Tensor& a, const Tensor& b) {
+  if (!(a.shape() == b.shape()))
+    throw InternalError(fmt::format("weighted_sum: shapes {} and {} differ", a.shape().to_string(),
+                                    b.shape().to_string()));
+  const float* x = a.data<float>();
+  const float* w = b.data<float>();
+  double sum = 0;
+  for (std::int64_t i = 0; i < a.numel(); ++i) sum += static_cast<double>(x[i]) * w[i];
+  return sum;
+}
+
+}  // namespace voxtrain::test
