@@ -44,9 +44,10 @@ std::optional<std::string> closest_match(std::string_view word, std::span<const 
       best_distance = d;
     }
   }
-  // A likely typo: at most a third of the longer word differs (and at least one edit allowed).
+  // A likely typo: at most a third of the longer word differs, and two edits (a swapped pair
+  // of letters, "GSDC" for "GDSC") are always allowed.
   const std::size_t longest = best ? std::max(needle.size(), best->size()) : 0;
-  if (best && best_distance <= std::max<std::size_t>(1, longest / 3)) return best;
+  if (best && best_distance <= std::max<std::size_t>(2, longest / 3) && best_distance < longest) return best;
   return std::nullopt;
 }
 
