@@ -15,6 +15,7 @@ voxtrain_require(dnnl libdnnl-dev CONFIG)
 voxtrain_require(NIFTI libnifti2-dev)
 voxtrain_require(fmt libfmt-dev CONFIG)
 voxtrain_require(Threads build-essential)
+voxtrain_require(OpenMP build-essential COMPONENTS CXX)
 
 if(VOXTRAIN_BUILD_TESTS)
   voxtrain_require(Catch2 catch2 2 CONFIG)

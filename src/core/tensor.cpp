@@ -49,8 +49,9 @@ std::shared_ptr<Storage> Storage::borrow(void* data, std::size_t bytes, Device d
   return std::shared_ptr<Storage>(new Storage(data, bytes, device, nullptr));
 }
 
-Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype)
-    : storage_(std::move(storage)), shape_(shape), dtype_(dtype) {
+Tensor::Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype,
+               std::shared_ptr<const MemoryFormat> format)
+    : storage_(std::move(storage)), shape_(shape), dtype_(dtype), format_(std::move(format)) {
   if (storage_ && storage_->bytes() < nbytes())
     throw InternalError(fmt::format("storage of {} bytes is too small for a {} tensor of shape {} ({} bytes)",
                                     storage_->bytes(), dtype_name(dtype_), shape_.to_string(), nbytes()));
@@ -73,6 +74,9 @@ Tensor Tensor::borrow(void* data, const Shape& shape, DType dtype, Device device
 }
 
 Tensor Tensor::reshaped(const Shape& shape) const {
+  if (!is_plain())
+    throw InternalError(fmt::format("cannot reshape a tensor of shape {} held in the backend layout {}",
+                                    shape_.to_string(), format_->name()));
   if (shape.numel() != numel())
     throw error("cannot reshape a tensor of shape {} ({} elements) to {} ({} elements)",
                 shape_.to_string(), numel(), shape.to_string(), shape.numel());
@@ -80,8 +84,8 @@ Tensor Tensor::reshaped(const Shape& shape) const {
 }
 
 Tensor Tensor::clone() const {
-  check_host_access(dtype_);
-  Tensor copy = empty(shape_, dtype_);
+  check_host_access(dtype_, /*require_plain=*/false);
+  Tensor copy(Storage::allocate_host(nbytes()), shape_, dtype_, format_);
   std::memcpy(copy.raw_data(), raw_data(), nbytes());
   return copy;
 }
@@ -96,7 +100,7 @@ void Tensor::fill(double value) {
   }
 }
 
-void Tensor::check_host_access(DType requested) const {
+void Tensor::check_host_access(DType requested, bool require_plain) const {
   if (!defined()) throw InternalError("access to the data of an undefined tensor");
   if (requested != dtype_)
     throw error("a {} tensor of shape {} was read as {}: convert it first", dtype_name(dtype_),
@@ -105,6 +109,10 @@ void Tensor::check_host_access(DType requested) const {
     throw error("a tensor of shape {} lives on {} and cannot be read from the host: copy it to "
                 "the host first",
                 shape_.to_string(), device().to_string());
+  if (require_plain && !is_plain())
+    throw InternalError(fmt::format("a tensor of shape {} in the backend layout {} was read as plain "
+                                    "row-major data; convert it with Backend::to_plain first",
+                                    shape_.to_string(), format_->name()));
 }
 
 }  // namespace voxtrain

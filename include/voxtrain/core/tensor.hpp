@@ -1,5 +1,6 @@
-// tensor.hpp — an n-d array (up to 5-D, NCDHW) with a dtype, a device tag and shared storage
-// that is either owned (64-byte aligned host memory, or adopted device memory) or borrowed.
+// tensor.hpp — an n-d array (up to 5-D, NCDHW) with a dtype, a device tag, shared storage that is
+// owned (64-byte aligned host memory, or adopted device memory) or borrowed, and a memory format
+// (plain row-major unless a backend keeps it in a layout of its own between layers).
 #pragma once
 
 #include <cstddef>
@@ -8,6 +9,7 @@
 
 #include "voxtrain/core/device.hpp"
 #include "voxtrain/core/dtype.hpp"
+#include "voxtrain/core/memory_format.hpp"
 #include "voxtrain/core/shape.hpp"
 
 namespace voxtrain {
@@ -44,7 +46,8 @@ class Storage {
 class Tensor {
  public:
   Tensor() = default;  // undefined: no storage
-  Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype);
+  Tensor(std::shared_ptr<Storage> storage, Shape shape, DType dtype,
+         std::shared_ptr<const MemoryFormat> format = nullptr);
 
   // Uninitialised / zero-filled 64-byte-aligned host tensors.
   static Tensor empty(const Shape& shape, DType dtype = DType::Float32);
@@ -56,13 +59,20 @@ class Tensor {
   const Shape& shape() const { return shape_; }
   int rank() const { return shape_.rank(); }
   std::int64_t numel() const { return shape_.numel(); }
-  std::size_t nbytes() const { return static_cast<std::size_t>(numel()) * dtype_size(dtype_); }
+  // The bytes the elements occupy (with a backend format: its padded size).
+  std::size_t nbytes() const {
+    return format_ ? format_->bytes() : static_cast<std::size_t>(numel()) * dtype_size(dtype_);
+  }
   DType dtype() const { return dtype_; }
   Device device() const { return storage_ ? storage_->device() : Device::cpu(); }
   const std::shared_ptr<Storage>& storage() const { return storage_; }
+  // Plain row-major unless a backend put the tensor in a layout of its own.
+  bool is_plain() const { return format_ == nullptr; }
+  const std::shared_ptr<const MemoryFormat>& format() const { return format_; }
 
   void* raw_data() const { return storage_ ? storage_->data() : nullptr; }
-  // Typed host access; throws Error when T is not the tensor's dtype or the data is on a device.
+  // Typed host access to a plain tensor; throws when T is not the tensor's dtype, the data is on a
+  // device, or the tensor is in a backend's layout (convert it with Backend::to_plain first).
   template <class T> T* data() const {
     check_host_access(dtype_of<T>);
     return static_cast<T*>(raw_data());
@@ -70,17 +80,18 @@ class Tensor {
 
   // The same storage seen with another shape of the same element count.
   Tensor reshaped(const Shape& shape) const;
-  // A host copy with its own storage.
+  // A host copy with its own storage, in the same memory format.
   Tensor clone() const;
   // Sets every element of a host tensor to value (converted to the dtype).
   void fill(double value);
 
  private:
-  void check_host_access(DType requested) const;
+  void check_host_access(DType requested, bool require_plain = true) const;
 
   std::shared_ptr<Storage> storage_;
   Shape shape_;
   DType dtype_ = DType::Float32;
+  std::shared_ptr<const MemoryFormat> format_;
 };
 
 }  // namespace voxtrain

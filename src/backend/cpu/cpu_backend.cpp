@@ -1,0 +1,130 @@
+// cpu_backend.cpp — layout conversion, softmax over channels, sums and dropout on the CPU, and the
+// process's one CpuBackend.
+#include "cpu_backend.hpp"
+
+#include <fmt/format.h>
+
+#include <vector>
+
+#include "dnnl_context.hpp"
+#include "voxtrain/core/error.hpp"
+
+namespace voxtrain::cpu {
+
+Tensor CpuBackend::to_plain(const Tensor& x) {
+  if (x.is_plain()) return x;
+  return context().reorder_to(x, plain_md(x.shape()));
+}
+
+Tensor CpuBackend::like_layout(const Tensor& x, const Tensor& reference) {
+  if (!(x.shape() == reference.shape()))
+    throw InternalError(fmt::format("like_layout: {} cannot take the layout of {}", x.shape().to_string(),
+                                    reference.shape().to_string()));
+  return context().reorder_to(x, md_of(reference));
+}
+
+namespace {
+
+using SoftmaxFwd = Cached<dnnl::softmax_forward::primitive_desc, dnnl::softmax_forward>;
+using SoftmaxBwd = Cached<dnnl::softmax_backward::primitive_desc, dnnl::softmax_backward>;
+using LogSoftmaxFwd = Cached<dnnl::logsoftmax_forward::primitive_desc, dnnl::logsoftmax_forward>;
+using LogSoftmaxBwd = Cached<dnnl::logsoftmax_backward::primitive_desc, dnnl::logsoftmax_backward>;
+
+template <class F>
+typename F::primitive_desc softmax_pd(const dnnl::memory::desc& md) {
+  return {typename F::desc(dnnl::prop_kind::forward_training, md, 1), context().engine()};
+}
+
+template <class F, class Entry>
+Tensor run_softmax(const Tensor& x, const char* what) {
+  auto& ctx = context();
+  const auto md = md_of(x);
+  auto& entry = ctx.cached<Entry>(fmt::format("{}|fwd|{}", what, key_of(md)), [&] {
+    auto pd = softmax_pd<F>(md);
+    return Entry{pd, F(pd)};
+  });
+  Tensor y = tensor_for(md, x.shape());
+  execute(entry.primitive, {{DNNL_ARG_SRC, ctx.memory(x)}, {DNNL_ARG_DST, ctx.memory(y)}});
+  return y;
+}
+
+template <class F, class B, class Entry>
+Tensor run_softmax_backward(const Tensor& y, const Tensor& dy_any, const char* what) {
+  auto& ctx = context();
+  const auto md = md_of(y);
+  const Tensor dy = ctx.reorder_to(dy_any, md);
+  auto& entry = ctx.cached<Entry>(fmt::format("{}|bwd|{}", what, key_of(md)), [&] {
+    typename B::primitive_desc pd(typename B::desc(md, md, 1), ctx.engine(), softmax_pd<F>(md));
+    return Entry{pd, B(pd)};
+  });
+  Tensor dx = tensor_for(md, y.shape());
+  execute(entry.primitive,
+          {{DNNL_ARG_DST, ctx.memory(y)}, {DNNL_ARG_DIFF_DST, ctx.memory(dy)}, {DNNL_ARG_DIFF_SRC, ctx.memory(dx)}});
+  return dx;
+}
+
+// A counter-based generator: the same (seed, index) always gives the same value in [0, 1).
+double uniform_at(std::uint64_t seed, std::uint64_t index) {
+  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + index + 0x632BE59BD9B4E019ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
+}  // namespace
+
+Tensor CpuBackend::softmax_channels(const Tensor& x, bool log) {
+  if (x.rank() < 2) throw error("softmax: input {} has no channel axis", x.shape().to_string());
+  return log ? run_softmax<dnnl::logsoftmax_forward, LogSoftmaxFwd>(x, "logsoftmax")
+             : run_softmax<dnnl::softmax_forward, SoftmaxFwd>(x, "softmax");
+}
+
+Tensor CpuBackend::softmax_channels_backward(const Tensor& y, const Tensor& dy, bool log) {
+  return log ? run_softmax_backward<dnnl::logsoftmax_forward, dnnl::logsoftmax_backward, LogSoftmaxBwd>(y, dy, "logsoftmax")
+             : run_softmax_backward<dnnl::softmax_forward, dnnl::softmax_backward, SoftmaxBwd>(y, dy, "softmax");
+}
+
+double CpuBackend::sum(const Tensor& x) {
+  const Tensor p = to_plain(x);
+  const float* v = p.data<float>();
+  // Fixed-size chunks summed in parallel, then in order: the same result for any thread count.
+  constexpr std::int64_t chunk = 1 << 16;
+  const std::int64_t n = p.numel();
+  const std::int64_t chunks = (n + chunk - 1) / chunk;
+  std::vector<double> partial(static_cast<std::size_t>(chunks), 0.0);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t c = 0; c < chunks; ++c) {
+    double s = 0;
+    for (std::int64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) s += v[i];
+    partial[static_cast<std::size_t>(c)] = s;
+  }
+  double total = 0;
+  for (double s : partial) total += s;
+  return total;
+}
+
+Tensor CpuBackend::dropout(const Tensor& x, float p, std::uint64_t seed) {
+  if (!(p >= 0.0f && p < 1.0f))
+    throw error("dropout: the drop probability is {}, but it must be in [0, 1)", p);
+  Tensor y = Tensor(Storage::allocate_host(x.nbytes()), x.shape(), DType::Float32, x.format());
+  const float* in = static_cast<const float*>(x.raw_data());
+  float* out = static_cast<float*>(y.raw_data());
+  const auto n = static_cast<std::int64_t>(x.nbytes() / sizeof(float));
+  const float keep_scale = 1.0f / (1.0f - p);
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < n; ++i)
+    out[i] = uniform_at(seed, static_cast<std::uint64_t>(i)) < p ? 0.0f : in[i] * keep_scale;
+  return y;
+}
+
+}  // namespace voxtrain::cpu
+
+namespace voxtrain {
+
+Backend& cpu_backend() {
+  static cpu::CpuBackend instance;
+  return instance;
+}
+
+}  // namespace voxtrain
