@@ -15,8 +15,9 @@ namespace voxtrain::test {
 
 std::string GradcheckResult::describe() const {
   return fmt::format("max relative error {:.3g} at element {} (analytic {:.8g}, numeric {:.8g}); "
-                     "largest |numeric| {:.4g}",
-                     max_relative_error, worst_index, worst_analytic, worst_numeric, largest_numeric);
+                     "largest |numeric| {:.4g}; relative L2 error {:.3g}",
+                     max_relative_error, worst_index, worst_analytic, worst_numeric, largest_numeric,
+                     relative_l2_error);
 }
 
 GradcheckResult gradcheck(const std::function<double(const Tensor& x)>& f, Tensor& x,
@@ -26,8 +27,12 @@ GradcheckResult gradcheck(const std::function<double(const Tensor& x)>& f, Tenso
                                     analytic.shape().to_string(), x.shape().to_string()));
   float* values = x.data<float>();
   const float* a = analytic.data<float>();
-  std::vector<double> numeric(static_cast<std::size_t>(x.numel()));
-  for (std::int64_t i = 0; i < x.numel(); ++i) {
+  std::vector<std::int64_t> indices;
+  const std::int64_t count = options.max_elements > 0 ? std::min(options.max_elements, x.numel()) : x.numel();
+  for (std::int64_t k = 0; k < count; ++k) indices.push_back(k * x.numel() / count);
+  std::vector<double> numeric(indices.size());
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    const std::int64_t i = indices[k];
     const float original = values[i];
     values[i] = static_cast<float>(original + options.step);
     const double up = f(x);
@@ -36,15 +41,19 @@ GradcheckResult gradcheck(const std::function<double(const Tensor& x)>& f, Tenso
     const double down = f(x);
     const double actual_down = original - static_cast<double>(values[i]);
     values[i] = original;
-    numeric[static_cast<std::size_t>(i)] = (up - down) / (actual_up + actual_down);
+    numeric[k] = (up - down) / (actual_up + actual_down);
   }
 
   GradcheckResult result;
   for (double n : numeric) result.largest_numeric = std::max(result.largest_numeric, std::abs(n));
   const double floor = std::max(options.floor_fraction * result.largest_numeric, 1e-12);
-  for (std::int64_t i = 0; i < x.numel(); ++i) {
-    const double n = numeric[static_cast<std::size_t>(i)];
+  double diff2 = 0, norm2 = 0;
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    const std::int64_t i = indices[k];
+    const double n = numeric[k];
     const double error = std::abs(a[i] - n) / std::max(std::abs(n), floor);
+    diff2 += (a[i] - n) * (a[i] - n);
+    norm2 += n * n;
     if (error > result.max_relative_error || result.worst_index < 0) {
       result.max_relative_error = error;
       result.worst_index = i;
@@ -52,6 +61,7 @@ GradcheckResult gradcheck(const std::function<double(const Tensor& x)>& f, Tenso
       result.worst_numeric = n;
     }
   }
+  result.relative_l2_error = norm2 > 0 ? std::sqrt(diff2 / norm2) : std::sqrt(diff2);
   return result;
 }
 

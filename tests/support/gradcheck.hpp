@@ -15,14 +15,17 @@ struct GradcheckOptions {
   // floor = floor_fraction * (largest |numeric| over all elements): gradients far smaller than
   // the largest are compared with an absolute tolerance instead of a relative one.
   double floor_fraction = 1e-2;
+  // 0: every element; otherwise this many elements spread evenly over x (for big tensors).
+  std::int64_t max_elements = 0;
 };
 
 struct GradcheckResult {
-  double max_relative_error = 0;  // max over elements of |a - n| / max(|n|, floor)
+  double max_relative_error = 0;  // max over the checked elements of |a - n| / max(|n|, floor)
   std::int64_t worst_index = -1;
   double worst_analytic = 0;
   double worst_numeric = 0;
   double largest_numeric = 0;     // max |n|: a zero gradient everywhere is suspicious
+  double relative_l2_error = 0;   // ||a - n|| / ||n|| over the checked elements
   std::string describe() const;   // for INFO() in a failing test
 };
 

@@ -320,6 +320,7 @@ NormBackward CpuBackend::norm_backward(const Tensor& x, const Tensor& dy_any, co
         {DNNL_ARG_VARIANCE, dnnl::memory(channel_md(channels), ctx.engine(), at(saved.variance, i * channels))}};
     if (affine.present) {
       args.emplace(DNNL_ARG_SCALE, ctx.memory(affine.gamma, channel_md(channels)));
+      args.emplace(DNNL_ARG_SHIFT, ctx.memory(affine.beta, channel_md(channels)));  // oneDNN 2.6 insists
       args.emplace(DNNL_ARG_DIFF_SCALE, ctx.memory(dgamma_i, channel_md(channels)));
       args.emplace(DNNL_ARG_DIFF_SHIFT, ctx.memory(dbeta_i, channel_md(channels)));
     }

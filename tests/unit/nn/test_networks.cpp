@@ -1,0 +1,155 @@
+// test_networks.cpp — the registered networks: architecture (output shapes, parameter counts
+// computed independently from the papers' descriptions), a whole-network gradient check,
+// reproducible initialisation, and the errors a configuration can cause.
+#include <catch2/catch.hpp>
+
+#include "support/gradcheck.hpp"
+#include "voxtrain/core/error.hpp"
+#include "voxtrain/nn/functional.hpp"
+#include "voxtrain/nn/network.hpp"
+
+using voxtrain::NetworkConfig;
+using voxtrain::Parameter;
+using voxtrain::Tape;
+using voxtrain::Tensor;
+using voxtrain::Var;
+using voxtrain::test::random_tensor;
+using Catch::Matchers::Contains;
+
+namespace {
+
+Tensor run(voxtrain::Network& net, const Tensor& x) {
+  Tape tape(voxtrain::cpu_backend());
+  tape.set_recording(false);
+  return voxtrain::fn::to_plain(net.forward(tape.input(x))).value();
+}
+
+std::int64_t conv_norm_block(std::int64_t in, std::int64_t out) { return out * in * 27 + 2 * out; }
+
+}  // namespace
+
+TEST_CASE("unet has the paper's layers: parameter count and output shape", "[nn]") {
+  NetworkConfig config;
+  config.in_channels = 1;
+  config.num_classes = 3;
+  config.normalisation = "instance";
+  auto net = voxtrain::make_network("unet", config);
+  // Depth 4, base 16: 1->16->32->64->128 down, transposed convolutions (2x2x2, bias) and
+  // double blocks back up on concatenated skips, a 1x1x1 head with bias.
+  std::int64_t expected = 0;
+  std::int64_t in = 1;
+  for (std::int64_t c : {16, 32, 64, 128}) {
+    expected += conv_norm_block(in, c) + conv_norm_block(c, c);
+    in = c;
+  }
+  for (std::int64_t c : {64, 32, 16}) {
+    expected += c * in * 8 + c;
+    expected += conv_norm_block(2 * c, c) + conv_norm_block(c, c);
+    in = c;
+  }
+  expected += 3 * 16 + 3;
+  CHECK(net->parameter_count() == expected);
+  const Tensor y = run(*net, random_tensor({2, 1, 16, 24, 8}, 3));
+  CHECK(y.shape() == voxtrain::Shape{2, 3, 16, 24, 8});
+}
+
+TEST_CASE("highres3dnet has NiftyNet's layers: parameter count and output shape", "[nn]") {
+  NetworkConfig config;
+  config.in_channels = 2;
+  config.num_classes = 4;
+  auto net = voxtrain::make_network("highres3dnet", config);
+  std::int64_t expected = conv_norm_block(2, 16);
+  std::int64_t in = 16;
+  for (std::int64_t c : {16, 16, 16, 32, 32, 32, 64, 64, 64}) {
+    expected += 2 * in + c * in * 27 + 2 * c + c * c * 27;  // pre-activated: norm before each conv
+    in = c;
+  }
+  expected += 80 * 64 + 2 * 80 + 4 * 80 + 4;
+  CHECK(net->parameter_count() == expected);
+  const Tensor y = run(*net, random_tensor({1, 2, 9, 7, 8}, 4));
+  CHECK(y.shape() == voxtrain::Shape{1, 4, 9, 7, 8});
+}
+
+TEST_CASE("toynet maps [N, C, D, H, W] to class logits", "[nn]") {
+  NetworkConfig config;
+  config.num_classes = 5;
+  auto net = voxtrain::make_network("toynet", config);
+  CHECK(net->parameter_count() == 10 * 27 + 2 * 10 + 5 * 10 + 5);
+  CHECK(run(*net, random_tensor({3, 1, 5, 6, 7}, 5)).shape() == voxtrain::Shape{3, 5, 5, 6, 7});
+}
+
+TEST_CASE("a whole small unet back-propagates like finite differences", "[nn][gradcheck]") {
+  NetworkConfig config;
+  config.num_classes = 2;
+  config.base_channels = 4;
+  config.depth = 2;
+  config.normalisation = "instance";
+  config.activation_function = "elu";  // smooth: no kinks for the finite differences to straddle
+  config.init.seed = 7;
+  auto net = voxtrain::make_network("unet", config);
+  Parameter x("x", random_tensor({1, 1, 4, 4, 4}, 8));
+  const Tensor r = random_tensor({1, 2, 4, 4, 4}, 9);
+  auto loss = [&](const Tensor&) {
+    Tape tape(voxtrain::cpu_backend());
+    tape.set_recording(false);
+    return voxtrain::test::weighted_sum(voxtrain::fn::to_plain(net->forward(tape.parameter(x))).value(), r);
+  };
+  Tape tape(voxtrain::cpu_backend());
+  tape.backward(voxtrain::fn::to_plain(net->forward(tape.parameter(x))), r);
+
+  voxtrain::test::GradcheckOptions options;
+  options.step = 1e-2;
+  std::vector<Parameter*> checked = {&x};
+  for (Parameter* p : net->parameters())
+    if (p->name() == "unet.down0.conv1.conv.weight" || p->name() == "unet.up0.transpose.weight" ||
+        p->name() == "unet.down1.conv2.norm.gamma" || p->name() == "unet.head.bias")
+      checked.push_back(p);
+  REQUIRE(checked.size() == 5);
+  // A whole float32 network has rounding noise of about 1e-6 in the loss, which no step size
+  // removes from the smallest gradient elements (a hundredth of the largest here): the network is
+  // checked as a whole vector (relative L2 error), every element still within 5% of the largest.
+  options.floor_fraction = 5e-2;
+  for (Parameter* p : checked) {
+    const auto result = voxtrain::test::gradcheck(loss, p->value(), p->grad(), options);
+    INFO(p->name() << ": " << result.describe());
+    CHECK(result.relative_l2_error < 5e-3);
+    CHECK(result.max_relative_error < 2e-2);
+    CHECK(result.largest_numeric > 1e-2);
+  }
+}
+
+TEST_CASE("initial weights depend only on the seed and the parameter's name", "[nn]") {
+  NetworkConfig config;
+  config.init.seed = 99;
+  auto a = voxtrain::make_network("unet", config);
+  auto b = voxtrain::make_network("unet", config);
+  config.init.seed = 100;
+  auto c = voxtrain::make_network("unet", config);
+  const auto pa = a->parameters(), pb = b->parameters(), pc = c->parameters();
+  REQUIRE(pa.size() == pb.size());
+  const Parameter& wa = *pa[0];
+  CHECK(std::equal(wa.value().data<float>(), wa.value().data<float>() + wa.numel(), pb[0]->value().data<float>()));
+  CHECK_FALSE(std::equal(wa.value().data<float>(), wa.value().data<float>() + wa.numel(), pc[0]->value().data<float>()));
+  // He normal: standard deviation sqrt(2 / fan_in) with fan_in = 1 * 27 for the first convolution.
+  double s2 = 0;
+  for (std::int64_t i = 0; i < wa.numel(); ++i) s2 += wa.value().data<float>()[i] * wa.value().data<float>()[i];
+  CHECK(std::sqrt(s2 / static_cast<double>(wa.numel())) == Approx(std::sqrt(2.0 / 27.0)).epsilon(0.15));
+}
+
+TEST_CASE("configuration mistakes give one clear line", "[nn]") {
+  NetworkConfig config;
+  CHECK_THROWS_WITH(voxtrain::make_network("unett", config),
+                    "unknown network 'unett' in [NETWORK] name (did you mean 'unet'?): use one of highres3dnet, toynet, unet");
+  auto unet = voxtrain::make_network("unet", config);
+  Tape tape(voxtrain::cpu_backend());
+  CHECK_THROWS_WITH(unet->forward(tape.input(Tensor::zeros({1, 1, 30, 32, 32}))),
+                    "unet: spatial size 30 of input [1, 1, 30, 32, 32] is not divisible by 8 (depth 4 halves it 3 "
+                    "times): use 32 or 24");
+  CHECK_THROWS_WITH(unet->forward(tape.input(Tensor::zeros({1, 2, 32, 32, 32}))),
+                    "unet: input of shape [1, 2, 32, 32, 32] but the network takes [N, 1, D, H, W]");
+  config.activation_function = "rellu";
+  CHECK_THROWS_WITH(voxtrain::make_network("unet", config), Contains("unknown activation_function 'rellu' (did you mean 'relu'?)"));
+  config.activation_function = "relu";
+  config.normalisation = "layer";
+  CHECK_THROWS_WITH(voxtrain::make_network("unet", config), Contains("unknown normalisation 'layer'"));
+}
