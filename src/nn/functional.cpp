@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/nn/loss.hpp"
 
 namespace voxtrain::fn {
 namespace {
@@ -174,6 +175,23 @@ Var to_plain(Var x) {
   if (x.value().is_plain()) return x;
   return x.tape->record("to_plain", {x}, be.to_plain(x.value()),
                         [](const Tensor& dy, const std::vector<bool>&) { return std::vector<Tensor>{dy}; });
+}
+
+Var loss(Var logits, const Loss& loss_function, const Tensor& labels, const Tensor* weights) {
+  const Var plain = to_plain(logits);
+  LossValue value = loss_function.evaluate(plain.value(), labels, weights);
+  Tensor scalar = Tensor::empty({1});
+  scalar.data<float>()[0] = static_cast<float>(value.value);
+  Tensor grad = value.grad_logits;
+  return logits.tape->record("loss " + loss_function.name(), {plain}, scalar,
+                             [grad](const Tensor& dy, const std::vector<bool>&) {
+                               const float upstream = dy.data<float>()[0];
+                               Tensor scaled = Tensor::empty(grad.shape());
+                               const float* g = grad.data<float>();
+                               float* out = scaled.data<float>();
+                               for (std::int64_t i = 0; i < grad.numel(); ++i) out[i] = g[i] * upstream;
+                               return std::vector<Tensor>{scaled};
+                             });
 }
 
 }  // namespace voxtrain::fn

@@ -8,6 +8,10 @@
 #include "voxtrain/backend/backend.hpp"
 #include "voxtrain/nn/tape.hpp"
 
+namespace voxtrain {
+class Loss;
+}
+
 namespace voxtrain::fn {
 
 // bias may be an unset Var (id -1) for no bias.
@@ -31,5 +35,8 @@ Var dropout(Var x, float p, std::uint64_t seed);
 Var softmax_channels(Var x, bool log);
 // The same values in plain row-major layout (for losses and outputs).
 Var to_plain(Var x);
+
+// A segmentation loss of the logits as a [1] tensor; labels (and the optional weight map) are data.
+Var loss(Var logits, const Loss& loss, const Tensor& labels, const Tensor* weights);
 
 }  // namespace voxtrain::fn
