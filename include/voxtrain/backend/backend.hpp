@@ -132,4 +132,10 @@ class Backend {
 // The CPU backend (oneDNN), created once per process and shared.
 Backend& cpu_backend();
 
+// Reproducibility switch for the CPU backend. oneDNN's results are bitwise identical run to run
+// for a fixed thread count, but convolution backward-weights splits its sums by thread, so its
+// results change with the thread count. n > 0 makes every primitive divide its work as for n
+// threads, whatever the machine (also VOXTRAIN_DETERMINISTIC_THREADS=n); 0 (default) uses all threads.
+void set_cpu_deterministic_threads(int n);
+
 }  // namespace voxtrain

@@ -127,4 +127,9 @@ Backend& cpu_backend() {
   return instance;
 }
 
+void set_cpu_deterministic_threads(int n) {
+  if (n < 0) throw error("deterministic thread count {} must be 0 (off) or positive", n);
+  cpu::context().set_deterministic_threads(n);
+}
+
 }  // namespace voxtrain

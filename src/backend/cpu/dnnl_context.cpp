@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain::cpu {
@@ -73,7 +75,17 @@ Tensor tensor_for(const dnnl::memory::desc& md, const Shape& shape) {
   return Tensor(std::move(storage), shape, DType::Float32, std::make_shared<DnnlFormat>(md));
 }
 
-DnnlContext::DnnlContext() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {}
+DnnlContext::DnnlContext() : engine_(dnnl::engine::kind::cpu, 0), stream_(engine_) {
+  if (const char* value = std::getenv("VOXTRAIN_DETERMINISTIC_THREADS"); value && *value) {
+    char* end = nullptr;
+    const long n = std::strtol(value, &end, 10);
+    if (*end != '\0' || n < 0 || n > 4096)
+      throw error("environment variable VOXTRAIN_DETERMINISTIC_THREADS='{}': use a thread count such as 2 "
+                  "(results then match bitwise on any machine), or 0 to use all threads",
+                  value);
+    deterministic_threads_ = static_cast<int>(n);
+  }
+}
 
 void DnnlContext::reorder(const dnnl::memory& src, const dnnl::memory& dst) {
   const std::string key = "reorder|" + key_of(src.get_desc()) + "|" + key_of(dst.get_desc());

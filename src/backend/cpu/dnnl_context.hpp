@@ -4,6 +4,7 @@
 #pragma once
 
 #include <dnnl.hpp>
+#include <omp.h>
 
 #include <cstdint>
 #include <functional>
@@ -61,13 +62,26 @@ class DnnlContext {
   void reorder(const dnnl::memory& src, const dnnl::memory& dst);
 
   // The cached object for key, made by make() the first time. T must be what make() returns.
+  // oneDNN divides a primitive's work for the thread count it sees when the primitive is made,
+  // so the thread count is part of the key.
+  // In deterministic mode every primitive is made for the same fixed thread count instead.
   template <class T>
   T& cached(const std::string& key, const std::function<T()>& make) {
+    const int threads = deterministic_threads_ > 0 ? deterministic_threads_ : omp_get_max_threads();
+    const std::string full_key = key + "|threads=" + std::to_string(threads);
     const std::lock_guard lock(mutex_);
-    auto it = cache_.find(key);
+    auto it = cache_.find(full_key);
     if (it == cache_.end()) {
       ++created_;
-      it = cache_.emplace(key, std::make_shared<T>(make())).first;
+      const int saved = omp_get_max_threads();
+      omp_set_num_threads(threads);
+      try {
+        it = cache_.emplace(full_key, std::make_shared<T>(make())).first;
+      } catch (...) {
+        omp_set_num_threads(saved);
+        throw;
+      }
+      omp_set_num_threads(saved);
     }
     return *static_cast<T*>(it->second.get());
   }
@@ -75,12 +89,19 @@ class DnnlContext {
   // first step.
   std::int64_t primitives_created() const { return created_; }
 
+  // 0: primitives use the threads available (fastest; convolution backward-weights then sums its
+  // partial results in an order that depends on the thread count). n > 0: every primitive works as
+  // if n threads were available, so results are bitwise identical on any machine and thread count.
+  void set_deterministic_threads(int n) { deterministic_threads_ = n; }
+  int deterministic_threads() const { return deterministic_threads_; }
+
  private:
   dnnl::engine engine_;
   dnnl::stream stream_;
   std::mutex mutex_;
   std::unordered_map<std::string, std::shared_ptr<void>> cache_;
   std::int64_t created_ = 0;
+  int deterministic_threads_ = 0;
 };
 
 DnnlContext& context();
