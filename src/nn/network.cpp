@@ -67,6 +67,14 @@ void register_network(const std::string& name, NetworkFactory factory) {
     throw error("a network named '{}' is already registered: choose another name for the plugin's network", name);
 }
 
+void Network::check_images(const Tensor& x) const {
+  if (x.dtype() != DType::Float32)
+    throw error("{}: the input images are {} but networks take float32: convert them when loading (the "
+                "data pipeline does)",
+                name(), dtype_name(x.dtype()));
+  check_input(x.shape());
+}
+
 NormSpec norm_spec_for(const NetworkConfig& config, std::int64_t channels) {
   NormSpec spec;
   spec.kind = parse_norm_kind(config.normalisation);

@@ -29,6 +29,8 @@ class Network : public Module {
   using Module::Module;
   // Throws Error naming the network and what input sizes it takes.
   virtual void check_input(const Shape& x) const = 0;
+  // check_input plus the element type: images are float32.
+  void check_images(const Tensor& x) const;
   // The largest power of two every spatial size must be divisible by (1: any size).
   virtual std::int64_t size_divisor() const { return 1; }
 };

@@ -62,7 +62,7 @@ HighRes3DNet::HighRes3DNet(const NetworkConfig& config) : Network("highres3dnet"
 void HighRes3DNet::check_input(const Shape& x) const { check_network_input(name(), x, in_channels_, 1, ""); }
 
 Var HighRes3DNet::forward(Var x) {
-  check_input(x.shape());
+  check_images(x.value());
   x = first_->forward(x);
   for (HighResBlock* block : blocks_) x = block->forward(x);
   return classify_->forward(fc_->forward(x));

@@ -18,7 +18,7 @@ ToyNet::ToyNet(const NetworkConfig& config) : Network("toynet"), in_channels_(co
 void ToyNet::check_input(const Shape& x) const { check_network_input(name(), x, in_channels_, 1, ""); }
 
 Var ToyNet::forward(Var x) {
-  check_input(x.shape());
+  check_images(x.value());
   return classify_->forward(hidden_->forward(x));
 }
 

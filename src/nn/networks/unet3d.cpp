@@ -55,7 +55,7 @@ void UNet3d::check_input(const Shape& x) const {
 }
 
 Var UNet3d::forward(Var x) {
-  check_input(x.shape());
+  check_images(x.value());
   const PoolSpec pool{PoolKind::Max, {2, 2, 2}, {2, 2, 2}, {0, 0, 0}};
   std::vector<Var> skips;
   for (int level = 0; level < depth_; ++level) {

@@ -147,6 +147,9 @@ TEST_CASE("configuration mistakes give one clear line", "[nn]") {
                     "times): use 32 or 24");
   CHECK_THROWS_WITH(unet->forward(tape.input(Tensor::zeros({1, 2, 32, 32, 32}))),
                     "unet: input of shape [1, 2, 32, 32, 32] but the network takes [N, 1, D, H, W]");
+  CHECK_THROWS_WITH(unet->forward(tape.input(Tensor::zeros({1, 1, 32, 32, 32}, voxtrain::DType::Int32))),
+                    "unet: the input images are int32 but networks take float32: convert them when loading (the "
+                    "data pipeline does)");
   config.activation_function = "rellu";
   CHECK_THROWS_WITH(voxtrain::make_network("unet", config), Contains("unknown activation_function 'rellu' (did you mean 'relu'?)"));
   config.activation_function = "relu";
