@@ -66,8 +66,8 @@ class DnnlContext {
     const std::lock_guard lock(mutex_);
     auto it = cache_.find(key);
     if (it == cache_.end()) {
-      ++created_;
       it = cache_.emplace(key, std::make_shared<T>(make())).first;
+      ++created_;  // only once make() succeeded
     }
     return *static_cast<T*>(it->second.get());
   }
