@@ -17,9 +17,12 @@ Shape conv_output_shape(const Shape& x, std::int64_t cout, const ConvSpec& spec,
     const std::int64_t p = spec.padding[static_cast<std::size_t>(i)];
     const std::int64_t d = spec.dilation[static_cast<std::size_t>(i)];
     const std::int64_t span = d * (k - 1) + 1;
+    const bool valid = k >= 1 && s >= 1 && d >= 1 && p >= 0;
+    // Rounded down (not towards zero): a kernel wider than the padded input gives no output at all.
+    const std::int64_t reach = in + 2 * p - span;
     out[static_cast<std::size_t>(i) + 2] =
-        spec.transposed ? (in - 1) * s - 2 * p + span : (in + 2 * p - span) / s + 1;
-    if (k < 1 || s < 1 || d < 1 || p < 0 || out[static_cast<std::size_t>(i) + 2] < 1)
+        !valid ? 0 : spec.transposed ? (in - 1) * s - 2 * p + span : (reach < 0 ? -1 : reach / s) + 1;
+    if (!valid || out[static_cast<std::size_t>(i) + 2] < 1)
       throw error("{}: input {} cannot pass through a {}convolution with kernel {}, stride {}, padding {}, "
                   "dilation {} (axis {} would have size {}): use a larger input or a smaller kernel",
                   layer, x.to_string(), spec.transposed ? "transposed " : "", fmt::join(spec.kernel, "x"),

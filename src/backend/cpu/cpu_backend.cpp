@@ -50,6 +50,9 @@ Tensor run_softmax(const Tensor& x, const char* what) {
 
 template <class F, class B, class Entry>
 Tensor run_softmax_backward(const Tensor& y, const Tensor& dy_any, const char* what) {
+  if (!(dy_any.shape() == y.shape()))
+    throw InternalError(fmt::format("{} backward: dy {} does not match y {}", what, dy_any.shape().to_string(),
+                                    y.shape().to_string()));
   auto& ctx = context();
   const auto md = md_of(y);
   const Tensor dy = ctx.reorder_to(dy_any, md);
@@ -107,15 +110,18 @@ double CpuBackend::sum(const Tensor& x) {
 Tensor CpuBackend::dropout(const Tensor& x, float p, std::uint64_t seed) {
   if (!(p >= 0.0f && p < 1.0f))
     throw error("dropout: the drop probability is {}, but it must be in [0, 1)", p);
-  Tensor y = Tensor(Storage::allocate_host(x.nbytes()), x.shape(), DType::Float32, x.format());
-  const float* in = static_cast<const float*>(x.raw_data());
-  float* out = static_cast<float*>(y.raw_data());
-  const auto n = static_cast<std::int64_t>(x.nbytes() / sizeof(float));
+  // The mask is drawn by the element's NCDHW index, so that a tensor drops the same elements in
+  // any layout: a blocked input is masked as a plain copy and put back into its layout.
+  const Tensor in = to_plain(x);
+  Tensor y = Tensor::empty(x.shape());
+  const float* src = in.data<float>();
+  float* out = y.data<float>();
+  const std::int64_t n = x.numel();
   const float keep_scale = 1.0f / (1.0f - p);
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < n; ++i)
-    out[i] = uniform_at(seed, static_cast<std::uint64_t>(i)) < p ? 0.0f : in[i] * keep_scale;
-  return y;
+    out[i] = uniform_at(seed, static_cast<std::uint64_t>(i)) < p ? 0.0f : src[i] * keep_scale;
+  return x.is_plain() ? y : like_layout(y, x);
 }
 
 }  // namespace voxtrain::cpu

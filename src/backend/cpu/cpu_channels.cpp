@@ -59,6 +59,10 @@ std::vector<Tensor> CpuBackend::split_channels(const Tensor& dy, const std::vect
   for (const Tensor& l : like) total += l.shape()[1];
   if (dy.rank() < 2 || total != dy.shape()[1])
     throw InternalError(fmt::format("split of {} into pieces of {} channels in all", dy.shape().to_string(), total));
+  for (const Tensor& l : like)
+    if (l.rank() != dy.rank() || !(with_channels(l.shape(), dy.shape()[1]) == dy.shape()))
+      throw InternalError(fmt::format("split of {} into a piece shaped {}", dy.shape().to_string(),
+                                      l.shape().to_string()));
   // Channel offsets that fall inside one of dy's blocks cannot be viewed: split a plain copy then.
   const Tensor source = [&] {
     try {

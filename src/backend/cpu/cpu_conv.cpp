@@ -52,6 +52,15 @@ void check_conv_inputs(const Shape& x, const Shape& w, const Tensor* bias, const
                                     bias->shape().to_string(), w[0]));
 }
 
+// The gradient passed back must have the forward output's shape.
+void check_conv_gradient(const Shape& x, const Shape& w, const Shape& dy, const ConvSpec& spec) {
+  const char* kind = spec.transposed ? "transposed convolution" : "convolution";
+  const Shape y = conv_output_shape(x, w[0], spec, kind);
+  if (!(dy == y))
+    throw InternalError(fmt::format("{} backward: dy {} is not the output shape {} of input {} and weights {}", kind,
+                                    dy.to_string(), y.to_string(), x.to_string(), w.to_string()));
+}
+
 dnnl::memory::desc bias_md(std::int64_t channels) { return {{channels}, dt::f32, tag::a}; }
 
 // The three primitives of one convolution kind: F (forward), D (backward data), W (backward weights).
@@ -156,11 +165,17 @@ Tensor CpuBackend::conv_forward(const Tensor& x, const Tensor& w, const Tensor* 
 }
 
 Tensor CpuBackend::conv_backward_data(const Tensor& dy, const Tensor& w, const Shape& x_shape, const ConvSpec& spec) {
+  check_conv_inputs(x_shape, w.shape(), nullptr, spec);
+  check_conv_gradient(x_shape, w.shape(), dy.shape(), spec);
   return spec.transposed ? Deconv::backward_data(dy, w, x_shape, spec) : Conv::backward_data(dy, w, x_shape, spec);
 }
 
 void CpuBackend::conv_backward_weights(const Tensor& x, const Tensor& dy, const ConvSpec& spec, Tensor& dw,
                                        Tensor* dbias) {
+  check_conv_inputs(x.shape(), dw.shape(), dbias, spec);
+  check_conv_gradient(x.shape(), dw.shape(), dy.shape(), spec);
+  if (!dw.is_plain() || (dbias && !dbias->is_plain()))
+    throw InternalError("conv_backward_weights: dw and dbias must be plain tensors");
   if (spec.transposed)
     Deconv::backward_weights(x, dy, spec, dw, dbias);
   else

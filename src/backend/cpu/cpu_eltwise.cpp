@@ -2,6 +2,9 @@
 // run in the input's own layout (blocked or plain), cached per layout.
 #include <fmt/format.h>
 
+#include <span>
+#include <vector>
+
 #include "cpu_backend.hpp"
 #include "dnnl_context.hpp"
 #include "voxtrain/core/error.hpp"
@@ -78,13 +81,19 @@ void check_same_shape(const char* what, const Tensor& a, const Tensor& b) {
                 a.shape().to_string(), b.shape().to_string());
 }
 
+// a (op) b in a's layout; b is either a's shape (reordered to a's layout when it differs) or a
+// single element broadcast over a.
 Tensor binary(algorithm alg, const Tensor& a, const Tensor& b_any) {
   auto& ctx = context();
   const auto md = md_of(a);
-  const Tensor b = ctx.reorder_to(b_any, md);
+  const std::vector<std::int64_t> ones(static_cast<std::size_t>(a.rank()), 1);
+  const bool broadcast = b_any.numel() == 1 && !(b_any.shape() == a.shape());
+  const Tensor b = broadcast ? b_any.reshaped(Shape(std::span<const std::int64_t>(ones.data(), ones.size())))
+                             : ctx.reorder_to(b_any, md);
+  const auto b_md = md_of(b);
   using Entry = Cached<dnnl::binary::primitive_desc, dnnl::binary>;
-  auto& entry = ctx.cached<Entry>(fmt::format("binary|{}|{}", static_cast<int>(alg), key_of(md)), [&] {
-    dnnl::binary::primitive_desc pd(dnnl::binary::desc(alg, md, md, md), ctx.engine());
+  auto& entry = ctx.cached<Entry>(fmt::format("binary|{}|{}|{}", static_cast<int>(alg), key_of(md), key_of(b_md)), [&] {
+    dnnl::binary::primitive_desc pd(dnnl::binary::desc(alg, md, b_md, md), ctx.engine());
     return Entry{pd, dnnl::binary(pd)};
   });
   Tensor y = tensor_for(md, a.shape());
@@ -93,17 +102,18 @@ Tensor binary(algorithm alg, const Tensor& a, const Tensor& b_any) {
   return y;
 }
 
-// PReLU's slope [C] as the [1, C, 1, 1, 1] weights oneDNN broadcasts.
+// PReLU's slope [C] as the [1, C, 1, ...] weights (x's rank) oneDNN broadcasts.
 dnnl::memory::desc slope_md(const Tensor& x) {
-  dims d(static_cast<std::size_t>(x.rank()), 1);
+  std::vector<std::int64_t> d(static_cast<std::size_t>(x.rank()), 1);
   d[1] = x.shape()[1];
-  return {d, dt::f32, x.rank() == 5 ? tag::abcde : tag::abcd};
+  return plain_md(Shape(std::span<const std::int64_t>(d.data(), d.size())));
 }
 
 void check_slope(const Tensor& x, const Tensor& slope) {
   if (x.rank() < 2 || !(slope.shape() == Shape{x.shape()[1]}))
     throw error("prelu: the slope has shape {} but the input {} has {} channels: one slope per channel",
                 slope.shape().to_string(), x.shape().to_string(), x.rank() >= 2 ? x.shape()[1] : 0);
+  if (!slope.is_plain()) throw InternalError("prelu: the slope must be a plain tensor");
 }
 
 dnnl::prelu_forward::primitive_desc prelu_forward_pd(const dnnl::memory::desc& md, const dnnl::memory::desc& wmd) {
@@ -119,12 +129,17 @@ Tensor CpuBackend::activation_forward(const Tensor& x, const ActivationSpec& spe
 }
 
 Tensor CpuBackend::activation_backward(const Tensor& x, const Tensor& dy, const ActivationSpec& spec) {
+  check_same_shape("activation backward", x, dy);
   if (spec.kind == ActivationKind::Selu) return eltwise_backward(x, scale(dy, kSeluScale), eltwise_of(spec));
   return eltwise_backward(x, dy, eltwise_of(spec));
 }
 
 Tensor CpuBackend::scale(const Tensor& x, float factor) {
-  return eltwise_forward(x, {algorithm::eltwise_linear, factor, 0.0f});
+  // The factor is data, not part of the primitive (as eltwise_linear's alpha would be): a factor
+  // that changes every step (gradient clipping, loss scaling) must not create a primitive each time.
+  Tensor f = Tensor::empty({1});
+  f.data<float>()[0] = factor;
+  return binary(algorithm::binary_mul, x, f);
 }
 
 Tensor CpuBackend::add(const Tensor& a, const Tensor& b) {
@@ -156,6 +171,10 @@ Tensor CpuBackend::prelu_forward(const Tensor& x, const Tensor& slope) {
 
 Tensor CpuBackend::prelu_backward(const Tensor& x, const Tensor& slope, const Tensor& dy_any, Tensor& dslope) {
   check_slope(x, slope);
+  check_same_shape("prelu backward", x, dy_any);
+  if (!(dslope.shape() == slope.shape()) || !dslope.is_plain())
+    throw InternalError(fmt::format("prelu backward: dslope {} must be a plain tensor shaped like the slope {}",
+                                    dslope.shape().to_string(), slope.shape().to_string()));
   auto& ctx = context();
   const auto md = md_of(x);
   const auto wmd = slope_md(x);

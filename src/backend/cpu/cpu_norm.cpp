@@ -1,5 +1,5 @@
-// cpu_norm.cpp — batch norm (oneDNN), instance norm (oneDNN's batch norm run on each sample in
-// place, in the input's layout) and group norm (OpenMP loops on plain tensors, double sums).
+// cpu_norm.cpp — batch norm (oneDNN), instance norm (oneDNN's batch norm run on each sample in its
+// layout, or the group-norm loops when samples interleave) and group norm (OpenMP loops, double sums).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -275,6 +275,10 @@ Tensor CpuBackend::norm_forward_inference(const Tensor& x, const Tensor* gamma, 
   if (spec.kind != NormKind::Batch) return norm_forward_training(x, gamma, beta, spec).y;
   check_norm_inputs(x, gamma, beta, spec);
   const std::int64_t channels = x.shape()[1];
+  for (const Tensor* t : {&running.mean, &running.variance})
+    if (!(t->shape() == Shape{channels}) || !t->is_plain())
+      throw InternalError(fmt::format("batch norm inference: running statistics {} for {} channels",
+                                      t->shape().to_string(), channels));
   auto& ctx = context();
   const auto md = md_of(x);
   const Affine affine = complete_affine(gamma, beta, channels);
@@ -292,6 +296,10 @@ Tensor CpuBackend::norm_forward_inference(const Tensor& x, const Tensor* gamma, 
 
 NormBackward CpuBackend::norm_backward(const Tensor& x, const Tensor& dy_any, const Tensor* gamma,
                                        const NormSaved& saved, const NormSpec& spec) {
+  check_norm_inputs(x, gamma, nullptr, spec);
+  if (!(dy_any.shape() == x.shape()))
+    throw InternalError(fmt::format("norm backward: dy {} does not match x {}", dy_any.shape().to_string(),
+                                    x.shape().to_string()));
   const std::int64_t channels = x.shape()[1];
   if (spec.kind == NormKind::Group) return group_norm_backward(to_plain(x), to_plain(dy_any), gamma, saved, spec);
 
@@ -301,9 +309,13 @@ NormBackward CpuBackend::norm_backward(const Tensor& x, const Tensor& dy_any, co
   if (spec.kind == NormKind::Instance && !view)
     return group_norm_backward(to_plain(x), to_plain(dy_any), gamma, saved, as_groups(spec, channels));
 
-  // The layer has both scale and shift or neither; the shift's value does not enter the gradients.
-  const Affine affine = complete_affine(gamma, nullptr, channels);
-  const flags f = affine_flags(affine.present);
+  // Always with scale and shift (gamma = 1 when the layer has none; the same dx): dgamma and dbeta
+  // are wanted whenever either half is learnt, and a layer with beta only still needs dbeta.
+  // oneDNN 2.6 counts the shift as an input of the backward pass although its value does not
+  // enter the gradients: zeros stand in for it.
+  const Tensor no_shift = Tensor::zeros({channels});
+  const Affine affine = complete_affine(gamma, &no_shift, channels);
+  const flags f = affine_flags(true);
   const Tensor dy = ctx.reorder_to(dy_any, md);
   NormBackward out{tensor_for(md, x.shape()), Tensor::zeros({channels}), Tensor::zeros({channels})};
   const dnnl::memory::desc& run_md = spec.kind == NormKind::Batch ? md : view->md;
@@ -318,18 +330,14 @@ NormBackward CpuBackend::norm_backward(const Tensor& x, const Tensor& dy_any, co
         {DNNL_ARG_DIFF_SRC, dnnl::memory(run_md, ctx.engine(), at(out.dx, i * stride))},
         {DNNL_ARG_MEAN, dnnl::memory(channel_md(channels), ctx.engine(), at(saved.mean, i * channels))},
         {DNNL_ARG_VARIANCE, dnnl::memory(channel_md(channels), ctx.engine(), at(saved.variance, i * channels))}};
-    if (affine.present) {
-      args.emplace(DNNL_ARG_SCALE, ctx.memory(affine.gamma, channel_md(channels)));
-      args.emplace(DNNL_ARG_SHIFT, ctx.memory(affine.beta, channel_md(channels)));  // oneDNN 2.6 insists
-      args.emplace(DNNL_ARG_DIFF_SCALE, ctx.memory(dgamma_i, channel_md(channels)));
-      args.emplace(DNNL_ARG_DIFF_SHIFT, ctx.memory(dbeta_i, channel_md(channels)));
-    }
+    args.emplace(DNNL_ARG_SCALE, ctx.memory(affine.gamma, channel_md(channels)));
+    args.emplace(DNNL_ARG_SHIFT, ctx.memory(affine.beta, channel_md(channels)));
+    args.emplace(DNNL_ARG_DIFF_SCALE, ctx.memory(dgamma_i, channel_md(channels)));
+    args.emplace(DNNL_ARG_DIFF_SHIFT, ctx.memory(dbeta_i, channel_md(channels)));
     execute(entry.primitive, args);
-    if (affine.present) {
-      for (std::int64_t c = 0; c < channels; ++c) {
-        out.dgamma.data<float>()[c] += dgamma_i.data<float>()[c];
-        out.dbeta.data<float>()[c] += dbeta_i.data<float>()[c];
-      }
+    for (std::int64_t c = 0; c < channels; ++c) {
+      out.dgamma.data<float>()[c] += dgamma_i.data<float>()[c];
+      out.dbeta.data<float>()[c] += dbeta_i.data<float>()[c];
     }
   }
   return out;

@@ -27,7 +27,13 @@ Shape pool_output_shape(const Shape& x, const PoolSpec& spec) {
   std::array<std::int64_t, 5> out{x[0], x[1], 0, 0, 0};
   for (std::size_t i = 0; i < 3; ++i) {
     const std::int64_t in = x[static_cast<int>(i) + 2];
-    out[i + 2] = (in + 2 * spec.padding[i] - spec.kernel[i]) / spec.stride[i] + 1;
+    if (spec.kernel[i] < 1 || spec.stride[i] < 1 || spec.padding[i] < 0 || spec.padding[i] >= spec.kernel[i])
+      throw error("pooling: kernel {}, stride {}, padding {} is not a pooling window: kernel and stride "
+                  "must be positive and the padding smaller than the kernel",
+                  fmt::join(spec.kernel, "x"), fmt::join(spec.stride, "x"), fmt::join(spec.padding, "x"));
+    // Rounded down, not towards zero: a window wider than the padded input gives no output.
+    const std::int64_t reach = in + 2 * spec.padding[i] - spec.kernel[i];
+    out[i + 2] = reach < 0 ? 0 : reach / spec.stride[i] + 1;
     if (out[i + 2] < 1)
       throw error("pooling: input {} is smaller than the pooling window {}: use a larger input",
                   x.to_string(), fmt::join(spec.kernel, "x"));
@@ -86,16 +92,18 @@ Tensor CpuBackend::pool_backward(const Tensor& dy_any, const Shape& x_shape, con
   auto& ctx = context();
   const auto* state = static_cast<const PoolState*>(forward.workspace.get());
   if (state == nullptr) throw InternalError("pool_backward without the forward pass's state");
+  if (spec.kind == PoolKind::Max && !state->workspace.defined())
+    throw InternalError("pool_backward: max pooling needs the argmax that only pool_forward with training = true keeps");
   const auto dst_md = state->pd.dst_desc();
-  const Tensor dy = ctx.reorder_to(dy_any, dst_md);
   auto& entry = ctx.cached<PoolBwd>(pool_key("bwd", state->pd.src_desc(), spec, true), [&] {
     dnnl::pooling_backward::primitive_desc pd(
         dnnl::pooling_backward::desc(pool_algorithm(spec), state->pd.src_desc(), dst_md, as_dims(spec.stride),
                                      as_dims(spec.kernel), as_dims(spec.padding),
-                                     pad_right(x_shape, dy.shape(), spec)),
+                                     pad_right(x_shape, dy_any.shape(), spec)),
         ctx.engine(), state->pd);
     return PoolBwd{pd, dnnl::pooling_backward(pd)};
   });
+  const Tensor dy = ctx.reorder_to(dy_any, entry.pd.diff_dst_desc());
   Tensor dx = tensor_for(entry.pd.diff_src_desc(), x_shape);
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_DIFF_DST, ctx.memory(dy)}, {DNNL_ARG_DIFF_SRC, ctx.memory(dx)}};
   if (state->workspace.defined())

@@ -72,7 +72,6 @@ class DnnlContext {
     const std::lock_guard lock(mutex_);
     auto it = cache_.find(full_key);
     if (it == cache_.end()) {
-      ++created_;
       const int saved = omp_get_max_threads();
       omp_set_num_threads(threads);
       try {
@@ -82,6 +81,7 @@ class DnnlContext {
         throw;
       }
       omp_set_num_threads(saved);
+      ++created_;  // only once make() succeeded
     }
     return *static_cast<T*>(it->second.get());
   }
