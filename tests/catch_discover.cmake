@@ -2,6 +2,7 @@
 # writes one CTest test per case, labelled by its tags. Inputs: EXE, OUT, WORKDIR.
 #   [gpu]  -> label gpu; a case printing VOXTRAIN_SKIPPED (no device) is reported as skipped
 #   [slow] -> labels unit, slow
+#   [gradcheck] -> labels unit, gradcheck; one OpenMP thread
 #   other  -> label unit
 # Every test runs with OMP_WAIT_POLICY=passive: with the default, idle OpenMP threads spin at
 # each barrier, and two such processes sharing 2 cores under `ctest -j2` livelock (the backend's
@@ -14,11 +15,18 @@ function(add_group spec properties)
   if(rc LESS 0 OR rc MATCHES "[^0-9]")
     message(FATAL_ERROR "could not list the test cases of ${EXE}: ${rc}")
   endif()
+  # A CMake list would treat '[', ']' and ';' in test names as syntax: hide them while splitting.
+  string(REPLACE "[" "<vox-lb>" listing "${listing}")
+  string(REPLACE "]" "<vox-rb>" listing "${listing}")
+  string(REPLACE ";" "<vox-sc>" listing "${listing}")
   string(REPLACE "\n" ";" names "${listing}")
-  foreach(name IN LISTS names)
-    if(name STREQUAL "")
+  foreach(hidden IN LISTS names)
+    if(hidden STREQUAL "")
       continue()
     endif()
+    string(REPLACE "<vox-lb>" "[" name "${hidden}")
+    string(REPLACE "<vox-rb>" "]" name "${name}")
+    string(REPLACE "<vox-sc>" ";" name "${name}")
     # Catch2 reads ',', '[' and ']' in a test spec as syntax: escape them in the name.
     set(spec_name "${name}")
     foreach(char , [ ])
@@ -27,12 +35,17 @@ function(add_group spec properties)
     string(APPEND script
       "add_test([==[${name}]==] [==[${EXE}]==] [==[${spec_name}]==])\n"
       "set_tests_properties([==[${name}]==] PROPERTIES WORKING_DIRECTORY [==[${WORKDIR}]==]"
-      " ENVIRONMENT OMP_WAIT_POLICY=passive ${properties})\n")
+      " ${properties})\n")
   endforeach()
   set(script "${script}" PARENT_SCOPE)
 endfunction()
 
-add_group("~[gpu]~[slow]" "LABELS unit")
-add_group("[slow]~[gpu]" "LABELS [==[unit;slow]==]")
-add_group("[gpu]" "LABELS gpu SKIP_REGULAR_EXPRESSION VOXTRAIN_SKIPPED")
+# Gradient checks run thousands of tiny forward passes: one OpenMP thread each, so that two of
+# them side by side do not wait on each other's threads at every primitive's barrier.
+set(passive "ENVIRONMENT OMP_WAIT_POLICY=passive")
+set(one_thread "ENVIRONMENT [==[OMP_WAIT_POLICY=passive;OMP_NUM_THREADS=1]==]")
+add_group("~[gpu]~[slow]~[gradcheck]" "LABELS unit ${passive}")
+add_group("[gradcheck]~[gpu]~[slow]" "LABELS [==[unit;gradcheck]==] ${one_thread}")
+add_group("[slow]~[gpu]" "LABELS [==[unit;slow]==] ${passive}")
+add_group("[gpu]" "LABELS gpu SKIP_REGULAR_EXPRESSION VOXTRAIN_SKIPPED ${passive}")
 file(WRITE "${OUT}" "${script}")

@@ -8,6 +8,7 @@
 
 #include "dnnl_context.hpp"
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/random.hpp"
 
 namespace voxtrain::cpu {
 
@@ -66,15 +67,6 @@ Tensor run_softmax_backward(const Tensor& y, const Tensor& dy_any, const char* w
   return dx;
 }
 
-// A counter-based generator: the same (seed, index) always gives the same value in [0, 1).
-double uniform_at(std::uint64_t seed, std::uint64_t index) {
-  std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + index + 0x632BE59BD9B4E019ull;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
 }  // namespace
 
 Tensor CpuBackend::softmax_channels(const Tensor& x, bool log) {
@@ -118,9 +110,10 @@ Tensor CpuBackend::dropout(const Tensor& x, float p, std::uint64_t seed) {
   float* out = y.data<float>();
   const std::int64_t n = x.numel();
   const float keep_scale = 1.0f / (1.0f - p);
+  const std::uint64_t key = random_key({seed});
 #pragma omp parallel for schedule(static)
   for (std::int64_t i = 0; i < n; ++i)
-    out[i] = uniform_at(seed, static_cast<std::uint64_t>(i)) < p ? 0.0f : src[i] * keep_scale;
+    out[i] = uniform01(key, static_cast<std::uint64_t>(i)) < p ? 0.0f : src[i] * keep_scale;
   return x.is_plain() ? y : like_layout(y, x);
 }
 
