@@ -11,7 +11,7 @@
 
 namespace voxtrain::bench {
 
-double median_seconds(const std::function<void()>& f, int warmup, int repeats) {
+std::vector<double> sorted_seconds(const std::function<void()>& f, int warmup, int repeats) {
   for (int i = 0; i < warmup; ++i) f();
   std::vector<double> times;
   for (int i = 0; i < repeats; ++i) {
@@ -20,6 +20,11 @@ double median_seconds(const std::function<void()>& f, int warmup, int repeats) {
     times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   }
   std::sort(times.begin(), times.end());
+  return times;
+}
+
+double median_seconds(const std::function<void()>& f, int warmup, int repeats) {
+  const auto times = sorted_seconds(f, warmup, repeats);
   return times[times.size() / 2];
 }
 

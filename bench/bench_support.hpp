@@ -9,7 +9,9 @@
 
 namespace voxtrain::bench {
 
-// Runs f warmup times untimed, then repeats times; returns the median seconds of one run.
+// Runs f warmup times untimed, then repeats times; the seconds of each timed run, sorted.
+std::vector<double> sorted_seconds(const std::function<void()>& f, int warmup, int repeats);
+// The median of sorted_seconds.
 double median_seconds(const std::function<void()>& f, int warmup, int repeats);
 // Peak resident set size of this process so far, in MiB.
 double peak_rss_mib();

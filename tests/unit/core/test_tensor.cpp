@@ -25,6 +25,13 @@ TEST_CASE("host tensors are 64-byte aligned for every dtype and size", "[core]")
   }
 }
 
+TEST_CASE("tensors of 2 MiB or more start on a 2 MiB boundary (huge pages)", "[core]") {
+  const Tensor big = Tensor::empty({2, 16, 32, 32, 32});  // 4 MiB
+  CHECK(reinterpret_cast<std::uintptr_t>(big.raw_data()) % (std::uintptr_t{2} << 20) == 0);
+  const Tensor just_below = Tensor::empty({(1 << 19) - 1});
+  CHECK(reinterpret_cast<std::uintptr_t>(just_below.raw_data()) % 64 == 0);
+}
+
 TEST_CASE("zeros and fill write every element", "[core]") {
   Tensor t = Tensor::zeros({2, 1, 3, 4, 5});
   REQUIRE(t.rank() == 5);
