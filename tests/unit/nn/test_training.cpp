@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "../backend/cpu_test_support.hpp"
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/nn/train_step.hpp"
 
@@ -122,4 +123,15 @@ TEST_CASE("deterministic mode gives bitwise-identical weights for any thread cou
   omp_set_num_threads(threads);
   // Without the switch (0) the two runs differ in convolution backward-weights' rounding.
   CHECK(one == three);
+}
+
+TEST_CASE("after its first step a training loop creates no oneDNN primitive", "[nn][training]") {
+  const Volume v = sphere_volume();
+  auto net = voxtrain::make_network("unet", small_unet(8));
+  auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
+  auto optimizer = voxtrain::make_optimizer(voxtrain::OptimizerConfig{});
+  voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-3, v.image, v.labels);
+  const auto after_first = voxtrain::test::primitives_created();
+  for (int i = 0; i < 2; ++i) voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-3, v.image, v.labels);
+  CHECK(voxtrain::test::primitives_created() == after_first);
 }
