@@ -44,11 +44,9 @@ int fail(const Program& program, const std::string& message) {
 
 int unknown_subcommand(const Program& program, const std::string& word) {
   const auto names = subcommand_names(program);
-  const auto suggestion = closest_match(word, names);
-  const std::string did_you_mean = suggestion ? fmt::format(" (did you mean '{}'?)", *suggestion) : "";
   const bool is_option = !word.empty() && word[0] == '-';
   return fail(program, fmt::format("unknown {} '{}'{}. {}", is_option ? "option" : "subcommand", word,
-                                   did_you_mean, hint(program)));
+                                   did_you_mean(word, names), hint(program)));
 }
 
 int dispatch(const Program& program, const std::vector<std::string>& args) {

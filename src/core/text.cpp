@@ -7,16 +7,12 @@
 #include <vector>
 
 namespace voxtrain {
-namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
+std::string to_lower(std::string_view text) {
+  std::string out(text);
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
 }
-
-}  // namespace
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> previous(b.size() + 1);
@@ -34,11 +30,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::optional<std::string> closest_match(std::string_view word, std::span<const std::string> candidates) {
-  const std::string needle = lower(word);
+  const std::string needle = to_lower(word);
   std::optional<std::string> best;
   std::size_t best_distance = 0;
   for (const std::string& candidate : candidates) {
-    const std::size_t d = edit_distance(needle, lower(candidate));
+    const std::size_t d = edit_distance(needle, to_lower(candidate));
     if (!best || d < best_distance) {
       best = candidate;
       best_distance = d;
@@ -49,6 +45,14 @@ std::optional<std::string> closest_match(std::string_view word, std::span<const 
   const std::size_t longest = best ? std::max(needle.size(), best->size()) : 0;
   if (best && best_distance <= std::max<std::size_t>(2, longest / 3) && best_distance < longest) return best;
   return std::nullopt;
+}
+
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates) {
+  const auto close = closest_match(word, candidates);
+  if (!close) return {};
+  std::string text = " (did you mean '";
+  text.append(*close).append("'?)");
+  return text;
 }
 
 std::string join(std::span<const std::string> items, std::string_view separator) {

@@ -15,9 +15,8 @@ InitKind parse_init_kind(std::string_view name) {
   if (name == "glorot_uniform") return InitKind::GlorotUniform;
   if (name == "zeros") return InitKind::Zeros;
   const std::vector<std::string> valid = {"he_normal", "glorot_uniform", "zeros"};
-  const auto close = closest_match(name, valid);
   throw error("unknown weight initialiser '{}'{}: use one of {}", name,
-              close ? fmt::format(" (did you mean '{}'?)", *close) : std::string(), join(valid));
+              did_you_mean(name, valid), join(valid));
 }
 
 Tensor initial_weights(const Shape& shape, const Initializer& init, const std::string& parameter_name) {

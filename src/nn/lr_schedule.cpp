@@ -13,12 +13,6 @@
 namespace voxtrain {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 void require_non_negative(std::string_view schedule, std::string_view key, double value, std::string_view example) {
   if (!(std::isfinite(value) && value >= 0.0))
@@ -151,16 +145,15 @@ std::vector<std::string> lr_schedule_names() {
 }
 
 std::unique_ptr<LrSchedule> make_lr_schedule(const LrScheduleConfig& config) {
-  const std::string wanted = lower(config.name);
+  const std::string wanted = to_lower(config.name);
   for (const Entry& e : registry()) {
     if (e.name != wanted) continue;
     require_non_negative(e.name, "lr", config.lr, "0.01");
     return e.make(config);
   }
   const std::vector<std::string> names = lr_schedule_names();
-  const auto close = closest_match(config.name, names);
   throw error("[TRAINING] lr_schedule = '{}' is not a schedule voxtrain knows: use one of {}{}",
-              config.name, join(names), close ? fmt::format(" (did you mean '{}'?)", *close) : "");
+              config.name, join(names), did_you_mean(config.name, names));
 }
 
 }  // namespace voxtrain

@@ -50,9 +50,8 @@ std::unique_ptr<Network> make_network(std::string_view name, const NetworkConfig
   }
   if (!factory) {
     const auto names = network_names();
-    const auto close = closest_match(name, names);
     throw error("unknown network '{}' in [NETWORK] name{}: use one of {}", name,
-                close ? fmt::format(" (did you mean '{}'?)", *close) : std::string(), join(names));
+                did_you_mean(name, names), join(names));
   }
   if (config.in_channels < 1 || config.num_classes < 1)
     throw error("network '{}' needs at least one input channel and one class (got {} and {})", name,

@@ -21,12 +21,6 @@ namespace {
 
 constexpr std::string_view kStepKey = "step";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 Tensor int64_scalar(std::int64_t value) {
   Tensor t = Tensor::empty({1}, DType::Int64);
@@ -69,12 +63,11 @@ Optimizer::Optimizer(const OptimizerConfig& config, std::string name, std::vecto
   for (const Slot& s : slots_) slot_names_.push_back(s.name);
 
   require_non_negative("[NETWORK] decay", config_.decay, "1e-5");
-  const std::string reg = lower(config_.reg_type);
+  const std::string reg = to_lower(config_.reg_type);
   if (reg != "l2" && reg != "l1") {
     const std::vector<std::string> valid = {"L2", "L1"};
-    const auto close = closest_match(config_.reg_type, valid);
     throw error("[NETWORK] reg_type = '{}' is not a regularisation voxtrain knows: use L2 or L1{}",
-                config_.reg_type, close ? fmt::format(" (did you mean '{}'?)", *close) : "");
+                config_.reg_type, did_you_mean(config_.reg_type, valid));
   }
   if (config_.decay > 0) regularisation_ = reg == "l2" ? Regularisation::L2 : Regularisation::L1;
 
@@ -318,13 +311,12 @@ std::vector<std::string> optimizer_names() {
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const OptimizerConfig& config) {
-  const std::string wanted = lower(config.name);
+  const std::string wanted = to_lower(config.name);
   for (const Entry& e : registry())
     if (e.name == wanted) return e.make(config);
   const std::vector<std::string> names = optimizer_names();
-  const auto close = closest_match(config.name, names);
   throw error("[TRAINING] optimiser = '{}' is not an optimiser voxtrain knows: use one of {}{}",
-              config.name, join(names), close ? fmt::format(" (did you mean '{}'?)", *close) : "");
+              config.name, join(names), did_you_mean(config.name, names));
 }
 
 }  // namespace voxtrain

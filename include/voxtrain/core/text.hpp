@@ -15,7 +15,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to word (case-insensitive), if it is close enough to be a likely typo.
 std::optional<std::string> closest_match(std::string_view word, std::span<const std::string> candidates);
 
+// " (did you mean 'x'?)" for the closest candidate, or "" when none is close: for messages.
+std::string did_you_mean(std::string_view word, std::span<const std::string> candidates);
+
 // "a, b, c"
 std::string join(std::span<const std::string> items, std::string_view separator = ", ");
+
+// ASCII lower case.
+std::string to_lower(std::string_view text);
 
 }  // namespace voxtrain

@@ -22,9 +22,8 @@ ActivationChoice parse_activation(std::string_view name) {
   if (name == "tanh") return {false, {ActivationKind::Tanh, 0.0f}};
   if (name == "softplus") return {false, {ActivationKind::Softplus, 0.0f}};
   const auto valid = activation_names();
-  const auto close = closest_match(name, valid);
   throw error("unknown activation_function '{}'{}: use one of {}", name,
-              close ? fmt::format(" (did you mean '{}'?)", *close) : std::string(), join(valid));
+              did_you_mean(name, valid), join(valid));
 }
 
 Activation::Activation(std::string name, const ActivationChoice& choice, std::int64_t channels)

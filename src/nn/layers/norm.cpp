@@ -14,9 +14,8 @@ NormKind parse_norm_kind(std::string_view name) {
   if (name == "instance") return NormKind::Instance;
   if (name == "group") return NormKind::Group;
   const std::vector<std::string> valid = {"batch", "instance", "group"};
-  const auto close = closest_match(name, valid);
   throw error("unknown normalisation '{}'{}: use one of {}", name,
-              close ? fmt::format(" (did you mean '{}'?)", *close) : std::string(), join(valid));
+              did_you_mean(name, valid), join(valid));
 }
 
 Norm::Norm(std::string name, std::int64_t channels, const NormSpec& spec, float momentum)

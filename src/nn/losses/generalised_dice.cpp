@@ -18,9 +18,8 @@ ClassWeighting parse_weighting(const std::string& type_weight) {
   if (type_weight == "Simple") return ClassWeighting::Simple;
   if (type_weight == "Uniform") return ClassWeighting::Uniform;
   const std::vector<std::string> known = {"Square", "Simple", "Uniform"};
-  const auto guess = closest_match(type_weight, known);
   throw error("loss 'GDSC': unknown gdsc_type_weight '{}'{}: use Square, Simple or Uniform", type_weight,
-              guess ? fmt::format(" (did you mean '{}'?)", *guess) : "");
+              did_you_mean(type_weight, known));
 }
 
 // W_c from the reference volumes r_c; an infinite weight (r_c = 0) becomes the largest finite one.

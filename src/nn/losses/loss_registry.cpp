@@ -77,9 +77,8 @@ std::unique_ptr<Loss> make_loss(std::string_view name, int num_classes, const Lo
     return e.make(num_classes, options);
   }
   const std::vector<std::string> names = loss_names();
-  const auto guess = closest_match(name, names);
   throw error("unknown segmentation loss '{}'{}: use one of {}", name,
-              guess ? fmt::format(" (did you mean '{}'?)", *guess) : "", join(names));
+              did_you_mean(name, names), join(names));
 }
 
 }  // namespace voxtrain

@@ -61,6 +61,19 @@ voxtrain::NetworkConfig small_unet(std::uint64_t seed) {
   return config;
 }
 
+// Every weight of a small U-Net after `steps` training steps on `threads` OpenMP threads.
+std::vector<float> weights_after(const Volume& v, std::uint64_t seed, int steps, int threads) {
+  omp_set_num_threads(threads);
+  auto net = voxtrain::make_network("unet", small_unet(seed));
+  auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
+  auto optimizer = voxtrain::make_optimizer(voxtrain::OptimizerConfig{});
+  for (int i = 0; i < steps; ++i) voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-2, v.image, v.labels);
+  std::vector<float> weights;
+  for (voxtrain::Parameter* p : net->parameters())
+    weights.insert(weights.end(), p->value().data<float>(), p->value().data<float>() + p->numel());
+  return weights;
+}
+
 }  // namespace
 
 TEST_CASE("a U-Net overfits one synthetic 32^3 volume to Dice > 0.95 within 60 s", "[nn][training]") {
@@ -83,42 +96,20 @@ TEST_CASE("a U-Net overfits one synthetic 32^3 volume to Dice > 0.95 within 60 s
 
 TEST_CASE("the same seed and thread count give bitwise-identical weights", "[nn][training]") {
   const Volume v = sphere_volume();
-  auto train = [&](int threads) {
-    omp_set_num_threads(threads);
-    auto net = voxtrain::make_network("unet", small_unet(5));
-    auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
-    auto optimizer = voxtrain::make_optimizer(voxtrain::OptimizerConfig{});
-    for (int i = 0; i < 3; ++i) voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-2, v.image, v.labels);
-    std::vector<float> weights;
-    for (voxtrain::Parameter* p : net->parameters())
-      weights.insert(weights.end(), p->value().data<float>(), p->value().data<float>() + p->numel());
-    return weights;
-  };
   const int threads = omp_get_max_threads();
-  const auto a = train(threads);
-  const auto b = train(threads);
+  const auto a = weights_after(v, 5, 3, threads);
+  const auto b = weights_after(v, 5, 3, threads);
+  omp_set_num_threads(threads);
   REQUIRE(a.size() == b.size());
   CHECK(a == b);
-  omp_set_num_threads(threads);
 }
 
 TEST_CASE("deterministic mode gives bitwise-identical weights for any thread count", "[nn][training]") {
   const Volume v = sphere_volume();
-  auto train = [&](int threads) {
-    omp_set_num_threads(threads);
-    auto net = voxtrain::make_network("unet", small_unet(6));
-    auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
-    auto optimizer = voxtrain::make_optimizer(voxtrain::OptimizerConfig{});
-    for (int i = 0; i < 2; ++i) voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-2, v.image, v.labels);
-    std::vector<float> weights;
-    for (voxtrain::Parameter* p : net->parameters())
-      weights.insert(weights.end(), p->value().data<float>(), p->value().data<float>() + p->numel());
-    return weights;
-  };
   const int threads = omp_get_max_threads();
   voxtrain::set_cpu_deterministic_threads(4);
-  const auto one = train(1);
-  const auto three = train(3);
+  const auto one = weights_after(v, 6, 2, 1);
+  const auto three = weights_after(v, 6, 2, 3);
   voxtrain::set_cpu_deterministic_threads(0);
   omp_set_num_threads(threads);
   // Without the switch (0) the two runs differ in convolution backward-weights' rounding.
