@@ -6,16 +6,11 @@
 #include <cstring>
 #include <new>
 
-#include <sys/mman.h>
-
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/host_memory.hpp"
 
 namespace voxtrain {
 namespace {
-
-std::size_t round_up(std::size_t bytes, std::size_t alignment) {
-  return (bytes + alignment - 1) / alignment * alignment;
-}
 
 template <class T>
 void fill_as(void* data, std::int64_t n, double value) {
@@ -32,20 +27,8 @@ Storage::~Storage() {
 }
 
 std::shared_ptr<Storage> Storage::allocate_host(std::size_t bytes) {
-  // Large blocks (activations of 3-D volumes) go on 2 MiB pages where the kernel allows it on
-  // request: strided 3-D convolutions otherwise spend much of their time on TLB misses.
-  constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  const bool huge = bytes >= kHugePage;
-  const std::size_t alignment = huge ? kHugePage : kAlignment;
-  // aligned_alloc needs a size that is a multiple of the alignment, and at least one block.
-  const std::size_t padded = round_up(std::max<std::size_t>(bytes, 1), alignment);
-  void* data = std::aligned_alloc(alignment, padded);
-  if (data != nullptr && huge) madvise(data, padded, MADV_HUGEPAGE);  // a hint: failure is harmless
-  if (data == nullptr)
-    throw error("out of host memory: could not allocate {} bytes for a tensor; use smaller "
-                "batches or windows, or fewer ranks per node",
-                padded);
-  return std::shared_ptr<Storage>(new Storage(data, bytes, Device::cpu(), [](void* p) { std::free(p); }));
+  const HostBlock block = host_allocate(bytes);
+  return std::shared_ptr<Storage>(new Storage(block.data, bytes, Device::cpu(), [block](void*) { host_release(block); }));
 }
 
 std::shared_ptr<Storage> Storage::adopt(void* data, std::size_t bytes, Device device, Deleter deleter) {
