@@ -46,12 +46,15 @@ struct NormSpec {
   NormKind kind = NormKind::Instance;
   int groups = 1;  // Group only
   float epsilon = 1e-5f;
+  bool fuse_relu = false;  // y = relu(norm(x)) in one pass (and its gradient in one backward)
 };
 // What a training-mode normalisation keeps for its backward pass. Batch: [C]; Instance: [N, C];
 // Group: [N, groups].
 struct NormSaved {
   Tensor mean;
   Tensor variance;  // biased (divided by the element count)
+  // With fuse_relu: where the ReLU let the gradient through (oneDNN's workspace), or the output.
+  Tensor relu_mask;
 };
 struct NormForward {
   Tensor y;

@@ -35,6 +35,14 @@ void check_norm_inputs(const Tensor& x, const Tensor* gamma, const Tensor* beta,
 dnnl::memory::desc channel_md(std::int64_t channels) { return {{channels}, dt::f32, tag::a}; }
 
 flags affine_flags(bool affine) { return affine ? flags::use_scale | flags::use_shift : flags::none; }
+flags relu_flag(const NormSpec& spec) { return spec.fuse_relu ? flags::fuse_norm_relu : flags::none; }
+
+// Raw bytes for oneDNN's ReLU workspace of `runs` runs of the primitive.
+Tensor workspace_for(const dnnl::memory::desc& md, std::int64_t runs) {
+  const auto bytes = static_cast<std::int64_t>(md.get_size()) * runs;
+  return Tensor::empty({std::max<std::int64_t>((bytes + 3) / 4, 1)});
+}
+void* byte_at(const Tensor& t, std::int64_t offset) { return static_cast<std::uint8_t*>(t.raw_data()) + offset; }
 
 dnnl::batch_normalization_forward::primitive_desc bn_forward_pd(const dnnl::memory::desc& md, float eps, flags f,
                                                                 bool training) {
@@ -102,7 +110,7 @@ NormForward group_norm_forward(const Tensor& x, const Tensor* gamma, const Tenso
                                const NormSaved* given) {
   const GroupGeometry g = group_geometry(x.shape(), spec.groups);
   Tensor y = Tensor::empty(x.shape());
-  NormSaved saved{Tensor::empty({g.n, g.groups}), Tensor::empty({g.n, g.groups})};
+  NormSaved saved{Tensor::empty({g.n, g.groups}), Tensor::empty({g.n, g.groups}), {}};
   const float* xs = x.data<float>();
   float* ys = y.data<float>();
   const float* gm = gamma ? gamma->data<float>() : nullptr;
@@ -130,15 +138,29 @@ NormForward group_norm_forward(const Tensor& x, const Tensor* gamma, const Tenso
       const double a = gm ? gm[c] : 1.0, b = bt ? bt[c] : 0.0;
       for (std::int64_t i = 0; i < g.spatial; ++i) {
         const std::int64_t e = base + k * g.spatial + i;
-        ys[e] = static_cast<float>((xs[e] - mean) * rstd * a + b);
+        const double v = (xs[e] - mean) * rstd * a + b;
+        ys[e] = static_cast<float>(spec.fuse_relu && v < 0 ? 0.0 : v);
       }
     }
   }
+  if (spec.fuse_relu) saved.relu_mask = y;  // the ReLU passed the gradient where y > 0
   return {y, saved};
 }
 
-NormBackward group_norm_backward(const Tensor& x, const Tensor& dy, const Tensor* gamma, const NormSaved& saved,
+// dy with the fused ReLU's gradient applied: zero where the forward output was not positive.
+Tensor through_relu(const Tensor& dy, const Tensor& output) {
+  Tensor masked = Tensor::empty(dy.shape());
+  const float* d = dy.data<float>();
+  const float* y = output.data<float>();
+  float* m = masked.data<float>();
+#pragma omp parallel for schedule(static)
+  for (std::int64_t i = 0; i < dy.numel(); ++i) m[i] = y[i] > 0.0f ? d[i] : 0.0f;
+  return masked;
+}
+
+NormBackward group_norm_backward(const Tensor& x, const Tensor& dy_in, const Tensor* gamma, const NormSaved& saved,
                                  const NormSpec& spec) {
+  const Tensor dy = spec.fuse_relu ? through_relu(dy_in, saved.relu_mask) : dy_in;
   const GroupGeometry g = group_geometry(x.shape(), spec.groups);
   NormBackward out{Tensor::empty(x.shape()), Tensor::zeros({g.c}), Tensor::zeros({g.c})};
   // Per (sample, channel) partial sums, combined over samples in order: deterministic.
@@ -239,15 +261,19 @@ NormForward CpuBackend::norm_forward_training(const Tensor& x, const Tensor* gam
   const auto md = md_of(x);
   const Affine affine = complete_affine(gamma, beta, channels);
   const BnArgs bn_args{affine.present ? &affine.gamma : nullptr, affine.present ? &affine.beta : nullptr, channels};
-  const flags f = affine_flags(affine.present);
+  const flags f = affine_flags(affine.present) | relu_flag(spec);
 
   if (spec.kind == NormKind::Batch) {
     auto& entry = bn_forward(md, spec.epsilon, f, true);
-    NormForward out{tensor_for(md, x.shape()), {Tensor::empty({channels}), Tensor::empty({channels})}};
+    NormForward out{tensor_for(md, x.shape()), {Tensor::empty({channels}), Tensor::empty({channels}), {}}};
     std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, ctx.memory(x)},
                                                {DNNL_ARG_DST, ctx.memory(out.y)},
                                                {DNNL_ARG_MEAN, ctx.memory(out.saved.mean)},
                                                {DNNL_ARG_VARIANCE, ctx.memory(out.saved.variance)}};
+    if (spec.fuse_relu) {
+      out.saved.relu_mask = workspace_for(entry.pd.workspace_desc(), 1);
+      args.emplace(DNNL_ARG_WORKSPACE, dnnl::memory(entry.pd.workspace_desc(), ctx.engine(), out.saved.relu_mask.raw_data()));
+    }
     add_affine(args, bn_args);
     execute(entry.primitive, args);
     return out;
@@ -257,13 +283,18 @@ NormForward CpuBackend::norm_forward_training(const Tensor& x, const Tensor* gam
   if (!view) return group_norm_forward(to_plain(x), gamma, beta, as_groups(spec, channels), nullptr);
   auto& entry = bn_forward(view->md, spec.epsilon, f, true);
   const std::int64_t n = x.shape()[0];
-  NormForward out{tensor_for(md, x.shape()), {Tensor::empty({n, channels}), Tensor::empty({n, channels})}};
+  NormForward out{tensor_for(md, x.shape()), {Tensor::empty({n, channels}), Tensor::empty({n, channels}), {}}};
+  const auto ws_md = entry.pd.workspace_desc();
+  const auto ws_bytes = static_cast<std::int64_t>(ws_md.get_size());
+  if (spec.fuse_relu) out.saved.relu_mask = workspace_for(ws_md, n);
   for (std::int64_t i = 0; i < n; ++i) {
     std::unordered_map<int, dnnl::memory> args{
         {DNNL_ARG_SRC, dnnl::memory(view->md, ctx.engine(), at(x, i * view->stride))},
         {DNNL_ARG_DST, dnnl::memory(view->md, ctx.engine(), at(out.y, i * view->stride))},
         {DNNL_ARG_MEAN, dnnl::memory(channel_md(channels), ctx.engine(), at(out.saved.mean, i * channels))},
         {DNNL_ARG_VARIANCE, dnnl::memory(channel_md(channels), ctx.engine(), at(out.saved.variance, i * channels))}};
+    if (spec.fuse_relu)
+      args.emplace(DNNL_ARG_WORKSPACE, dnnl::memory(ws_md, ctx.engine(), byte_at(out.saved.relu_mask, i * ws_bytes)));
     add_affine(args, bn_args);
     execute(entry.primitive, args);
   }
@@ -282,7 +313,7 @@ Tensor CpuBackend::norm_forward_inference(const Tensor& x, const Tensor* gamma, 
   auto& ctx = context();
   const auto md = md_of(x);
   const Affine affine = complete_affine(gamma, beta, channels);
-  const flags f = affine_flags(affine.present) | flags::use_global_stats;
+  const flags f = affine_flags(affine.present) | flags::use_global_stats | relu_flag(spec);
   auto& entry = bn_forward(md, spec.epsilon, f, false);
   Tensor y = tensor_for(md, x.shape());
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, ctx.memory(x)},
@@ -315,7 +346,7 @@ NormBackward CpuBackend::norm_backward(const Tensor& x, const Tensor& dy_any, co
   // enter the gradients: zeros stand in for it.
   const Tensor no_shift = Tensor::zeros({channels});
   const Affine affine = complete_affine(gamma, &no_shift, channels);
-  const flags f = affine_flags(true);
+  const flags f = affine_flags(true) | relu_flag(spec);
   const Tensor dy = ctx.reorder_to(dy_any, md);
   NormBackward out{tensor_for(md, x.shape()), Tensor::zeros({channels}), Tensor::zeros({channels})};
   const dnnl::memory::desc& run_md = spec.kind == NormKind::Batch ? md : view->md;
@@ -334,6 +365,11 @@ NormBackward CpuBackend::norm_backward(const Tensor& x, const Tensor& dy_any, co
     args.emplace(DNNL_ARG_SHIFT, ctx.memory(affine.beta, channel_md(channels)));
     args.emplace(DNNL_ARG_DIFF_SCALE, ctx.memory(dgamma_i, channel_md(channels)));
     args.emplace(DNNL_ARG_DIFF_SHIFT, ctx.memory(dbeta_i, channel_md(channels)));
+    if (spec.fuse_relu) {
+      const auto ws_md = entry.pd.workspace_desc();
+      args.emplace(DNNL_ARG_WORKSPACE, dnnl::memory(ws_md, ctx.engine(),
+                                                    byte_at(saved.relu_mask, i * static_cast<std::int64_t>(ws_md.get_size()))));
+    }
     execute(entry.primitive, args);
     for (std::int64_t c = 0; c < channels; ++c) {
       out.dgamma.data<float>()[c] += dgamma_i.data<float>()[c];

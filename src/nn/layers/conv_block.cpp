@@ -9,8 +9,15 @@ ConvBlock::ConvBlock(std::string name, ConvBlockOptions options, const Initializ
   if (options.norm && !options.preactivation) options.conv.bias = false;
   conv_ = &add_child<Conv3d>(child_name("conv"), options.conv, init);
   const std::int64_t norm_channels = preactivation_ ? options.conv.in_channels : options.conv.out_channels;
-  if (options.norm) norm_ = &add_child<Norm>(child_name("norm"), norm_channels, *options.norm);
-  if (options.activation)
+  // A ReLU right after the normalisation runs inside it: one pass and one activation less.
+  const bool fuse_relu = options.norm && options.activation && !preactivation_ && !options.activation->prelu &&
+                         options.activation->spec.kind == ActivationKind::Relu;
+  if (options.norm) {
+    NormSpec spec = *options.norm;
+    spec.fuse_relu = fuse_relu;
+    norm_ = &add_child<Norm>(child_name("norm"), norm_channels, spec);
+  }
+  if (options.activation && !fuse_relu)
     activation_ = &add_child<Activation>(child_name("act"), *options.activation, norm_channels);
 }
 

@@ -93,7 +93,7 @@ TEST_CASE("batch and instance norm keep a blocked input's layout", "[backend]") 
 TEST_CASE("batch norm inference uses the running statistics; instance and group norm their own", "[backend]") {
   const Tensor x = random_tensor({2, 3, 4, 3, 2}, 11);
   const Tensor gamma = random_tensor({3}, 12, 0.5f, 1.5f), beta = random_tensor({3}, 13);
-  const NormSaved running{random_tensor({3}, 14, -0.2f, 0.2f), random_tensor({3}, 15, 0.5f, 2.0f)};
+  const NormSaved running{random_tensor({3}, 14, -0.2f, 0.2f), random_tensor({3}, 15, 0.5f, 2.0f), {}};
   for (const bool blocked : {false, true}) {
     INFO((blocked ? "blocked" : "plain") << " input");
     const Tensor in = blocked ? blocked16(x) : x;
