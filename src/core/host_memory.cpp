@@ -48,9 +48,11 @@ struct Cache {
   HostMemoryStats stats;
 };
 
+// Never destroyed: tensors released during static destruction still find it, and its blocks
+// stay reachable (not leaks) until the process ends.
 Cache& cache() {
-  static Cache c;
-  return c;
+  static Cache* c = new Cache;
+  return *c;
 }
 
 void* fresh_block(std::size_t size) {
