@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds Release, and runs voxtrain's main job on the embedded
-# phantom data set. Until the data and engine land, it shows the build: --version and --help.
+# phantom data set. Until the engine lands, it shows the build (--version, --help) and makes the
+# phantom data set that the training demo will use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,3 +15,6 @@ echo "== $bin/voxtrain --version"
 "$bin/voxtrain" --version
 echo "== $bin/voxtrain --help"
 "$bin/voxtrain" --help
+echo "== $bin/voxdata phantoms --out $VOXTRAIN_BUILD_DIR/phantoms --subjects 4 --size 64"
+"$bin/voxdata" phantoms --out "$VOXTRAIN_BUILD_DIR/phantoms" --subjects 4 --size 64
+ls -l "$VOXTRAIN_BUILD_DIR/phantoms"
