@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cmath>
@@ -102,6 +103,72 @@ Affine best_affine(const nifti_image& nim) {
 
 std::string os_reason(int err) { return std::strerror(err); }
 
+// The dims and spacings exactly as the header stores them: nifticlib replaces a zero dimension or a
+// non-positive pixdim by 1 while reading, which would hide a damaged file.
+struct RawGeometry {
+  std::int64_t ndim = 0;
+  std::array<std::int64_t, 8> dim{};
+  std::array<double, 8> pixdim{};
+};
+
+template <class T>
+T swapped(T v) {
+  unsigned char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  std::reverse(b, b + sizeof(T));
+  std::memcpy(&v, b, sizeof(T));
+  return v;
+}
+
+template <class T>
+T field(const unsigned char* h, std::size_t offset, bool swap) {
+  T v;
+  std::memcpy(&v, h + offset, sizeof(T));
+  return swap ? swapped(v) : v;
+}
+
+// False when the first bytes are not a NIfTI-1 (348-byte) or NIfTI-2 (540-byte) header.
+bool read_raw_geometry(const std::string& path, RawGeometry& out) {
+  unsigned char h[540];
+  znzFile f = znzopen(path.c_str(), "rb", path.ends_with(".gz"));
+  if (znz_isnull(f)) return false;
+  const std::size_t got = znzread(h, 1, sizeof h, f);
+  znzclose(f);
+  if (got < 348) return false;
+  std::int32_t size = field<std::int32_t>(h, 0, false);
+  const bool swap = size != 348 && size != 540;
+  if (swap) size = swapped(size);
+  if (size == 348) {
+    for (int d = 0; d < 8; ++d) {
+      out.dim[d] = field<std::int16_t>(h, 40 + 2 * d, swap);
+      out.pixdim[d] = field<float>(h, 76 + 4 * d, swap);
+    }
+  } else if (size == 540 && got >= 540) {
+    for (int d = 0; d < 8; ++d) {
+      out.dim[d] = field<std::int64_t>(h, 16 + 8 * d, swap);
+      out.pixdim[d] = field<double>(h, 104 + 8 * d, swap);
+    }
+  } else {
+    return false;
+  }
+  out.ndim = out.dim[0];
+  return out.ndim >= 1 && out.ndim <= 7;
+}
+
+// A zero dimension or a spacing that is not a positive number makes no volume: refuse it.
+void check_raw_geometry(const std::string& path, const RawGeometry& g) {
+  for (std::int64_t d = 1; d <= g.ndim; ++d)
+    if (g.dim[d] < 1)
+      throw error("{}: dimension {} of the header is {} ({}); the image is empty or the file is "
+                  "damaged; re-export it",
+                  path, d, g.dim[d], fmt::join(&g.dim[1], &g.dim[g.ndim + 1], "x"));
+  for (std::int64_t d = 1; d <= std::min<std::int64_t>(g.ndim, 3); ++d)
+    if (!(g.pixdim[d] > 0.0) || !std::isfinite(g.pixdim[d]))
+      throw error("{}: pixdim[{}] = {} is not a positive voxel spacing; fix the header (e.g. "
+                  "nibabel's header.set_zooms) or re-export the image",
+                  path, d, g.pixdim[d]);
+}
+
 }  // namespace
 
 std::string_view nifti_datatype_name(NiftiDatatype t) {
@@ -124,6 +191,8 @@ NiftiImage read_nifti(const std::string& path, NiftiRead as) {
     throw error("{}: is a directory, not a NIfTI file; name a .nii or .nii.gz file", path);
 
   silence_nifticlib();
+  RawGeometry raw;
+  if (read_raw_geometry(path, raw)) check_raw_geometry(path, raw);
   NimPtr nim(nifti_image_read(path.c_str(), /*read_data=*/1));
   if (!nim)
     throw error("{}: cannot be read as NIfTI (not a NIfTI-1/NIfTI-2 file, truncated, or "

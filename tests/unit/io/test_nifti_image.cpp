@@ -308,6 +308,31 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
   m = message_of([&] { voxtrain::read_nifti(five); });
   CHECK_THAT(m, Contains(five) && Contains("5 dimensions"));
 
+  // A zero dimension (dim[3] = 0 at byte 46) and a negative spacing (pixdim[2] = -3 at byte 84):
+  // nifticlib would silently read both as 1.
+  const std::string empty_dim = dir.file("zero_dim.nii");
+  voxtrain::write_nifti(empty_dim, small);
+  {
+    std::fstream f(empty_dim, std::ios::in | std::ios::out | std::ios::binary);
+    const std::int16_t zero = 0;
+    f.seekp(46);
+    f.write(reinterpret_cast<const char*>(&zero), 2);
+  }
+  m = message_of([&] { voxtrain::read_nifti(empty_dim); });
+  CHECK_THAT(m, Contains(empty_dim) && Contains("dimension 3 of the header is 0") && Contains("2x2x0"));
+  CHECK(one_line(m));
+  const std::string negative = dir.file("negative_pixdim.nii");
+  voxtrain::write_nifti(negative, small);
+  {
+    std::fstream f(negative, std::ios::in | std::ios::out | std::ios::binary);
+    const float minus_three = -3.0f;
+    f.seekp(84);
+    f.write(reinterpret_cast<const char*>(&minus_three), 4);
+  }
+  m = message_of([&] { voxtrain::read_nifti(negative); });
+  CHECK_THAT(m, Contains(negative) && Contains("pixdim[2] = -3 is not a positive voxel spacing"));
+  CHECK(one_line(m));
+
   // Label read of a non-integer image.
   m = message_of([&] { voxtrain::read_nifti(good, NiftiRead::Label); });
   CHECK_THAT(m, Contains(good) && Contains("not a whole number"));
