@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/progress_bar.hpp"
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/core/text.hpp"
 
@@ -353,9 +354,8 @@ int run_phantoms_command(const std::vector<std::string>& args) {
     std::fputs(phantoms_usage().c_str(), stdout);
     return 0;
   }
-  write_phantom_data_set(o, [](int done, int total, const std::string& id) {
-    std::fprintf(stderr, "phantoms: %d/%d %s\n", done, total, id.c_str());
-  });
+  ProgressBar bar("phantoms", o.subjects);
+  write_phantom_data_set(o, [&bar](int, int, const std::string& id) { bar.advance(id); });
   return 0;
 }
 
