@@ -267,6 +267,11 @@ PatchLocation SamplerIndex::draw(std::uint64_t key) const {
 }
 
 std::int64_t SamplerIndex::candidates() const {
+  if (kind_ == SamplerKind::Uniform) {
+    std::int64_t starts = 1;
+    for (int a = 0; a < 3; ++a) starts *= fits(window_[a], size_[a]) ? size_[a] - window_[a] + 1 : 1;
+    return starts;
+  }
   if (kind_ == SamplerKind::Weighted && !cumulative_.empty())
     return static_cast<std::int64_t>(cumulative_.size());
   return region_voxels_;

@@ -66,8 +66,8 @@ class SamplerIndex {
   SamplerKind kind() const { return kind_; }
   const WindowSize& window() const { return window_; }
   const WindowSize& image_size() const { return size_; }
-  // Voxels a centre may be drawn from: weighted, those with weight > 0 (all candidates when
-  // every weight is 0); balanced and uniform, the whole candidate region.
+  // Distinct locations a draw can give: uniform, the valid starts; weighted, the candidate
+  // voxels with weight > 0 (all candidates when every weight is 0); balanced, all candidates.
   std::int64_t candidates() const;
   // Balanced: the distinct map values in the candidate region, ascending (empty otherwise).
   std::span<const double> classes() const { return classes_; }

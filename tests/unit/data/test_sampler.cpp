@@ -91,6 +91,7 @@ TEST_CASE("uniform: every valid start is reached, with near-equal frequencies", 
     for (std::int64_t j = 0; j + 2 <= 4; ++j)
       for (std::int64_t i = 0; i + 2 <= 5; ++i) count[{i, j, k}] = 0;
   REQUIRE(count.size() == 24);
+  CHECK(index.candidates() == 24);
   const int draws = 24000;
   for (int n = 0; n < draws; ++n) {
     const PatchLocation p = index.draw(key_of(static_cast<std::uint64_t>(n)));
