@@ -258,27 +258,32 @@ void normalise_subject_label(Tensor& label, const NormalisationSettings& setting
   map_labels_forward(label, *mapping, subject_id);
 }
 
+std::map<std::string, Landmarks> training_image_landmarks(const TrainingImage& s,
+                                                          const std::vector<std::string>& modalities,
+                                                          const NormalisationSettings& settings) {
+  // A copy to clip, its own per-channel masks, its landmarks.
+  VOX_ASSERT(s.image != nullptr);
+  check_subject_image(*s.image, modalities, true, s.id);
+  Tensor mask;
+  if (settings.normalise_foreground_only)
+    mask = foreground_mask(*s.image, settings.foreground_type, MultimodForegroundType::Multi, s.id);
+  const Tensor* m = mask.defined() ? &mask : nullptr;
+  Tensor clipped;
+  if (settings.percentile_clipping) {
+    clipped = s.image->clone();
+    clip_to_percentiles(clipped, m, settings.clipping_percentiles, settings.clipping_rescale);
+  }
+  const LandmarkSubject subject{.id = s.id, .image = clipped.defined() ? &clipped : s.image, .mask = m};
+  return subject_landmarks(subject, modalities, settings.norm_type, settings.cutoff);
+}
+
 HistogramLandmarks train_histogram_landmarks(const std::vector<TrainingImage>& subjects,
                                              const std::vector<std::string>& modalities,
                                              const NormalisationSettings& settings) {
-  // One subject at a time: a copy to clip, its own per-channel masks, its landmarks.
   std::map<std::string, std::vector<Landmarks>> per_subject;
-  for (const TrainingImage& s : subjects) {
-    VOX_ASSERT(s.image != nullptr);
-    check_subject_image(*s.image, modalities, true, s.id);
-    Tensor mask;
-    if (settings.normalise_foreground_only)
-      mask = foreground_mask(*s.image, settings.foreground_type, MultimodForegroundType::Multi, s.id);
-    const Tensor* m = mask.defined() ? &mask : nullptr;
-    Tensor clipped;
-    if (settings.percentile_clipping) {
-      clipped = s.image->clone();
-      clip_to_percentiles(clipped, m, settings.clipping_percentiles, settings.clipping_rescale);
-    }
-    const LandmarkSubject subject{.id = s.id, .image = clipped.defined() ? &clipped : s.image, .mask = m};
-    for (const auto& [modality, l] : subject_landmarks(subject, modalities, settings.norm_type, settings.cutoff))
+  for (const TrainingImage& s : subjects)
+    for (const auto& [modality, l] : training_image_landmarks(s, modalities, settings))
       per_subject[modality].push_back(l);
-  }
   return average_landmarks(per_subject, modalities);
 }
 

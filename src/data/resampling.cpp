@@ -8,6 +8,7 @@
 
 #include "voxtrain/core/check.hpp"
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/logger.hpp"
 
 namespace voxtrain {
 namespace {
@@ -68,10 +69,13 @@ std::array<double, 3> spacing_of(const Affine& affine) {
 Interpolation interpolation_of_order(int order, std::string_view where) {
   if (order == 0) return Interpolation::Nearest;
   if (order == 1) return Interpolation::Linear;
-  if (order == 2 || order == 3)
-    throw error("{}: interp_order = {} (spline) is not supported: voxtrain interpolates with 0 "
-                "(nearest neighbour, for labels) or 1 (linear, for images); set interp_order = 1",
+  if (order == 2 || order == 3) {
+    // NiftyNet's configs ask scipy for splines (its demos use 3); voxtrain runs them linearly.
+    log_warning("{}: interp_order = {} (spline) is applied as 1 (linear): voxtrain interpolates "
+                "images linearly; set interp_order = 1 to silence this",
                 where, order);
+    return Interpolation::Linear;
+  }
   throw error("{}: interp_order = {} is not an interpolation order: use 0 (nearest neighbour, for "
               "labels) or 1 (linear, for images)", where, order);
 }

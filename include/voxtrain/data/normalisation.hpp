@@ -84,6 +84,11 @@ struct TrainingImage {
   std::string id;
   const Tensor* image = nullptr;
 };
+// One training subject's landmarks per modality, with the settings' clipping and masks: the
+// half of train_histogram_landmarks that streams (collect these, then average_landmarks).
+std::map<std::string, Landmarks> training_image_landmarks(const TrainingImage& subject,
+                                                          const std::vector<std::string>& modalities,
+                                                          const NormalisationSettings& settings);
 HistogramLandmarks train_histogram_landmarks(const std::vector<TrainingImage>& subjects,
                                              const std::vector<std::string>& modalities,
                                              const NormalisationSettings& settings);
