@@ -172,7 +172,7 @@ void PatchStoreWriter::add_patches(const Tensor& images, const Tensor& labels, s
       group.create_dataset("label", DType::Int32, {0, 1, s[2], s[3], s[4]}, layout);
     }
     Hdf5Layout rows;
-    rows.chunk = {1024, 7};
+    rows.chunk = {256, 7};
     rows.extendible_first_axis = true;
     group.create_dataset("location", DType::Int64, {0, 7}, rows);
   }
@@ -308,7 +308,11 @@ StoredSubjectInfo PatchStoreReader::subject_info(std::int64_t index) const {
   const Hdf5Group group = open_->root.open_group(subject_group(index));
   StoredSubjectInfo info;
   info.id = subject_ids_[static_cast<std::size_t>(index)];
-  const std::vector<std::int64_t> shape = group.open_dataset("image").shape();
+  const Hdf5Dataset image = group.open_dataset("image");
+  const std::vector<std::int64_t> shape = image.shape();
+  const Hdf5Layout layout = image.layout();
+  info.image_chunk = layout.chunk;
+  info.gzip_level = layout.gzip_level;
   if (shape.size() != 4)
     throw error("{}: {}/image has {} dimensions, expected 4 [C, D, H, W]; the store is damaged", path_, group.name(),
                 shape.size());

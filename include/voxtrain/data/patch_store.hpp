@@ -27,12 +27,14 @@ struct PreprocessingFingerprint {
   friend bool operator==(const PreprocessingFingerprint&, const PreprocessingFingerprint&) = default;
 };
 
-// How subjects' volumes are chunked and compressed (chosen by bench/bench_patch_store.cpp).
+// How subjects' volumes are chunked and compressed. The defaults are bench/bench_patch_store.cpp's
+// winner (docs/PERFORMANCE.md): all channels in 32^3 chunks, uncompressed; gzip made 64^3 patch
+// reads about 40 times slower for 7 % less disk on noisy float data.
 struct PatchStoreOptions {
-  // Chunk [c, d, h, w] of each [C, D, H, W] volume; each extent is clipped to the volume's and
-  // c = 0 means all channels in one chunk. Default: one channel, 64^3 voxels.
-  std::array<std::int64_t, 4> chunk{1, 64, 64, 64};
-  int gzip_level = 0;  // 0: uncompressed (the default: 64^3 patch reads are several times faster); 1..9: gzip
+  // Chunk [c, d, h, w] of each image [C, D, H, W]; each extent is clipped to the volume's, and
+  // c = 0 means all channels in one chunk. Label, weight and sampling maps use [1, d, h, w].
+  std::array<std::int64_t, 4> chunk{0, 32, 32, 32};
+  int gzip_level = 0;  // 0: uncompressed; 1..9: gzip (deflate) at that level
 };
 
 // "none" -> 0, "gzip" -> 4, "gzip-1" .. "gzip-9" -> 1..9; anything else throws Error naming
@@ -88,6 +90,8 @@ struct StoredSubjectInfo {
   bool has_weight = false;
   bool has_sampling_map = false;
   std::array<double, 3> spacing{1, 1, 1};
+  std::vector<std::int64_t> image_chunk;  // the image's HDF5 chunk, empty when contiguous
+  int gzip_level = 0;                     // the image's compression, 0 = none
 };
 
 // A run of pre-extracted patches.

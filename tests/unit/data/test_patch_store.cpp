@@ -455,3 +455,52 @@ TEST_CASE("patch store: h5ls lists the documented layout of a store voxtrain wro
   const std::string root = run_and_read("/usr/bin/h5dump -a /voxtrain_format_version '" + path + "'");
   CHECK_THAT(root, Contains("(0): 1"));
 }
+
+// ---- the committed format-version-1 store (tests/data/store/v1_store.h5) ----------------------
+// Written once by the hidden test below (voxtrain_unit_tests "[.fixture]"); read back by the next
+// test (a store of format version 1 must stay readable) and by `voxdata inspect` in tests/cli/.
+namespace {
+
+const std::string kFixtureStore = std::string(VOXTRAIN_SOURCE_DIR) + "/tests/data/store/v1_store.h5";
+
+std::vector<Subject> fixture_subjects() {
+  return {make_subject("sub-001", 2, 6, 5, 4, 1, true, true), make_subject("sub-002", 2, 5, 5, 3, 2, false, false)};
+}
+
+std::vector<PatchLocation> fixture_locations() {
+  return {PatchLocation{.subject = 0, .start = {0, 0, 0}, .end = {3, 3, 2}},
+          PatchLocation{.subject = 1, .start = {2, 1, 1}, .end = {5, 4, 3}},
+          PatchLocation{.subject = 0, .start = {-1, 2, 2}, .end = {2, 5, 4}}};
+}
+
+}  // namespace
+
+TEST_CASE("patch store: write the committed v1 fixture", "[.fixture]") {
+  fs::create_directories(fs::path(kFixtureStore).parent_path());
+  PatchStoreWriter writer(kFixtureStore, settings(), PatchStoreOptions{.chunk = {0, 4, 4, 4}, .gzip_level = 0});
+  for (const Subject& s : fixture_subjects()) writer.add_subject(s);
+  writer.add_patches(random_floats({3, 2, 2, 3, 3}, 8), random_labels({3, 1, 2, 3, 3}, 8), fixture_locations());
+  writer.commit();
+}
+
+TEST_CASE("patch store: the committed format-version-1 store still reads as written", "[data]") {
+  const PatchStoreReader store(kFixtureStore);
+  CHECK(store.format_version() == 1);
+  CHECK(store.fingerprint() == settings());
+  const std::vector<Subject> want = fixture_subjects();
+  REQUIRE(store.subject_ids() == std::vector<std::string>{"sub-001", "sub-002"});
+  for (std::int64_t n = 0; n < 2; ++n) {
+    const Subject got = store.read_subject(n);
+    const Subject& w = want[static_cast<std::size_t>(n)];
+    CHECK(same_bytes(got.image, w.image));
+    CHECK(same_bytes(got.label, w.label));
+    CHECK(same_bytes(got.weight, w.weight));
+    CHECK(got.affine == w.affine);
+    CHECK(got.spacing == w.spacing);
+    CHECK(got.source_files == w.source_files);
+  }
+  const auto patches = store.read_patches(0, 3);
+  CHECK(same_bytes(patches.images, random_floats({3, 2, 2, 3, 3}, 8)));
+  CHECK(same_bytes(patches.labels, random_labels({3, 1, 2, 3, 3}, 8)));
+  CHECK(patches.locations == fixture_locations());
+}
