@@ -1,6 +1,9 @@
-// main.cpp — the voxdata command. Subcommands (phantoms, convert, extract-patches, split,
-// inspect) are added here by the data pipeline; today: phantoms, split.
+// main.cpp — the voxdata command: phantom data sets, NIfTI to HDF5 conversion, pre-extracted
+// patches, dataset splits and inspection of NIfTI files and stores.
 #include "voxtrain/core/command_line.hpp"
+#include "voxtrain/data/convert_command.hpp"
+#include "voxtrain/data/extract_patches_command.hpp"
+#include "voxtrain/data/inspect_command.hpp"
 #include "voxtrain/data/phantom.hpp"
 #include "voxtrain/data/split_command.hpp"
 
@@ -10,6 +13,11 @@ int main(int argc, char** argv) {
       "Prepare data for voxtrain: phantom data sets, NIfTI to HDF5 conversion, patches, splits.",
       {{"phantoms", "Write a synthetic data set of 3-D heads (NIfTI images and labels)",
         voxtrain::run_phantoms_command},
-       {"split", "Split a config's subjects into training, validation and inference (dataset_split.csv)", voxtrain::run_split_command}}};
+       {"convert", "Preprocess a data set once into an HDF5 patch store", voxtrain::run_convert_command},
+       {"extract-patches", "Pre-extract sampled windows of a store into a new store",
+        voxtrain::run_extract_patches_command},
+       {"split", "Split a config's subjects into training, validation and inference (dataset_split.csv)",
+        voxtrain::run_split_command},
+       {"inspect", "Show a NIfTI header or an HDF5 patch store's contents", voxtrain::run_inspect_command}}};
   return voxtrain::run_program(program, argc, argv);
 }

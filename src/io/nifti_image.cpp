@@ -437,4 +437,71 @@ void write_nifti_like(const std::string& path, const Tensor& data, const NiftiIm
   write_nifti(path, out);
 }
 
+namespace {
+
+// nifticlib's orientation code (NIFTI_L2R, ...) as the letter of the direction the axis runs to.
+char axis_letter(int code) {
+  switch (code) {
+    case NIFTI_L2R: return 'R';
+    case NIFTI_R2L: return 'L';
+    case NIFTI_P2A: return 'A';
+    case NIFTI_A2P: return 'P';
+    case NIFTI_I2S: return 'S';
+    case NIFTI_S2I: return 'I';
+    default: return '?';
+  }
+}
+
+std::string nifti_format_name(int nifti_type) {
+  switch (nifti_type) {
+    case NIFTI_FTYPE_ANALYZE: return "ANALYZE 7.5";
+    case NIFTI_FTYPE_NIFTI1_1: return "NIfTI-1";
+    case NIFTI_FTYPE_NIFTI1_2: return "NIfTI-1 (.hdr/.img pair)";
+    case NIFTI_FTYPE_NIFTI2_1: return "NIfTI-2";
+    case NIFTI_FTYPE_NIFTI2_2: return "NIfTI-2 (.hdr/.img pair)";
+    default: return fmt::format("NIfTI type {}", nifti_type);
+  }
+}
+
+}  // namespace
+
+NiftiHeader read_nifti_header(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw error("{}: no such file; check the path (relative paths start from {})", path,
+                fs::current_path(ec).string());
+  if (fs::is_directory(path, ec))
+    throw error("{}: is a directory, not a NIfTI file; name a .nii or .nii.gz file", path);
+  silence_nifticlib();
+  NimPtr nim(nifti_image_read(path.c_str(), /*read_data=*/0));
+  if (!nim)
+    throw error("{}: cannot be read as NIfTI (not a NIfTI-1/NIfTI-2 file, truncated, or "
+                "unreadable); check the file, e.g. with nibabel or fslhd",
+                path);
+  NiftiHeader h;
+  h.format = nifti_format_name(nim->nifti_type);
+  h.ndim = static_cast<int>(nim->dim[0]);
+  for (int d = 0; d < 7; ++d) {
+    h.dim[static_cast<std::size_t>(d)] = nim->dim[d + 1];
+    h.pixdim[static_cast<std::size_t>(d)] = nim->pixdim[d + 1];
+  }
+  h.datatype = nim->datatype;
+  h.datatype_name = nifti_datatype_string(nim->datatype);
+  h.bitpix = nim->nbyper * 8;
+  h.qform_code = nim->qform_code;
+  h.sform_code = nim->sform_code;
+  h.affine = best_affine(*nim);
+  h.affine_source = nim->sform_code > 0 ? "sform" : nim->qform_code > 0 ? "qform" : "pixdim";
+  nifti_dmat44 m{};
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) m.m[r][c] = h.affine[static_cast<std::size_t>(r)][static_cast<std::size_t>(c)];
+  int codes[3] = {0, 0, 0};
+  nifti_dmat44_to_orientation(m, &codes[0], &codes[1], &codes[2]);
+  for (int code : codes) h.axcodes.push_back(axis_letter(code));
+  h.scl_slope = nim->scl_slope;
+  h.scl_inter = nim->scl_inter;
+  h.description.assign(nim->descrip, strnlen(nim->descrip, sizeof nim->descrip));
+  return h;
+}
+
 }  // namespace voxtrain

@@ -57,4 +57,26 @@ void write_nifti_like(const std::string& path, const Tensor& data, const NiftiIm
 
 std::string_view nifti_datatype_name(NiftiDatatype t);
 
+// What a NIfTI file's header says, read without the voxels (for `voxdata inspect`).
+struct NiftiHeader {
+  std::string format;                  // "NIfTI-1", "NIfTI-1 (.hdr/.img pair)", "NIfTI-2", "ANALYZE 7.5"
+  int ndim = 0;                        // dim[0]
+  std::array<std::int64_t, 7> dim{};   // dim[1..7]
+  std::array<double, 7> pixdim{};      // pixdim[1..7]
+  int datatype = 0;                    // the NIfTI code (16 = float32, ...)
+  std::string datatype_name;           // nifticlib's name, e.g. "FLOAT32"
+  int bitpix = 0;
+  int qform_code = 0;
+  int sform_code = 0;
+  Affine affine{};                     // the one read_nifti uses (sform, else qform, else pixdim)
+  std::string affine_source;           // "sform", "qform" or "pixdim"
+  std::string axcodes;                 // where voxel axes i, j, k point, e.g. "RAS" (nibabel's aff2axcodes)
+  double scl_slope = 0;
+  double scl_inter = 0;
+  std::string description;
+};
+
+// Throws voxtrain::Error naming the file, as read_nifti does, for a missing or non-NIfTI file.
+NiftiHeader read_nifti_header(const std::string& path);
+
 }  // namespace voxtrain

@@ -1,0 +1,52 @@
+// convert_command.hpp — `voxdata convert`: a NiftyNet-style data set (config or explicit inputs)
+// preprocessed once (orientation, spacing, normalisation, labels) into an HDF5 patch store.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "voxtrain/data/preprocessing.hpp"
+
+namespace voxtrain {
+
+class IniFile;
+
+struct ConvertOptions {
+  std::string config;                       // -c CONFIG; or the explicit form below
+  std::vector<std::string> images;          // --images DIR[,DIR...]
+  std::vector<std::string> image_contains;  // --image-contains T1[,T2...]
+  std::string label_contains;               // --label-contains Label
+  std::vector<std::string> extra_network;   // --set key=value lines for [NETWORK] (explicit form)
+  std::string out;                          // --out STORE.h5
+  std::string phase = "all";                // --phase all|training|validation|inference
+  std::string compression = "none";         // --compression none|gzip|gzip-N
+  bool help = false;
+};
+
+std::string convert_usage();
+ConvertOptions parse_convert_args(const std::vector<std::string>& args);
+
+// The configuration the explicit form stands for: one input section per keyword, [SEGMENTATION]
+// grouping them, the --set lines in [NETWORK]; parsed as if it were a file in the current directory.
+IniFile explicit_convert_config(const ConvertOptions& options);
+
+struct ConvertSummary {
+  std::int64_t subjects = 0;
+  std::string trained_landmarks;  // the histogram_ref_file written ("" when none was trained)
+  std::string trained_labels;     // the file the label mapping was written to ("" when none)
+};
+
+using ConvertProgress = std::function<void(const std::string& stage, std::int64_t total)>;
+
+// Discovers the subjects, trains (or reads) histogram landmarks and the label mapping over the
+// training subjects, preprocesses every subject of the phase and writes the store atomically.
+// advance(subject id) is called after each subject written.
+ConvertSummary run_convert(const ConvertOptions& options, const std::function<void(const std::string&)>& advance = {},
+                           const ConvertProgress& stage = {});
+
+int run_convert_command(const std::vector<std::string>& args);
+
+}  // namespace voxtrain

@@ -1,0 +1,157 @@
+// extract_patches_command.cpp — `voxdata extract-patches`: windows drawn by a sampler from each
+// subject of a store (keyed by seed, subject and slot), written with the subjects to a new store.
+#include "voxtrain/data/extract_patches_command.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "voxtrain/core/error.hpp"
+#include "voxtrain/core/progress_bar.hpp"
+#include "voxtrain/data/patch_store.hpp"
+#include "voxtrain/data/sample_stream.hpp"
+
+namespace voxtrain {
+namespace {
+
+template <class T>
+T parse_number(const std::string& flag, const std::string& text) {
+  T v{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw error("extract-patches: {} '{}' is not a whole number", flag, text);
+  return v;
+}
+
+WindowSize parse_window(const std::string& text) {
+  std::vector<std::int64_t> sizes;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    sizes.push_back(parse_number<std::int64_t>("--window", text.substr(start, comma - start)));
+    start = comma + 1;
+  }
+  if (sizes.size() != 1 && sizes.size() != 3)
+    throw error("extract-patches: --window '{}' needs one size or three (i,j,k), e.g. 64 or 64,64,32", text);
+  for (auto s : sizes)
+    if (s < 1) throw error("extract-patches: --window '{}' has a size below 1", text);
+  return sizes.size() == 1 ? WindowSize{sizes[0], sizes[0], sizes[0]} : WindowSize{sizes[0], sizes[1], sizes[2]};
+}
+
+// Concatenates [C, d, h, w] patches into [N, C, d, h, w].
+Tensor stack(const std::vector<Tensor>& patches) {
+  const auto& s = patches.front().shape();
+  Tensor out = Tensor::empty({static_cast<std::int64_t>(patches.size()), s[0], s[1], s[2], s[3]},
+                             patches.front().dtype());
+  auto* dst = static_cast<char*>(out.raw_data());
+  for (const auto& p : patches) {
+    std::memcpy(dst, p.raw_data(), p.nbytes());
+    dst += p.nbytes();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string extract_patches_usage() {
+  return "Usage: voxdata extract-patches STORE.h5 --out OUT.h5 [--window 64|I,J,K] [--per-subject N]\n"
+         "                               [--sampler uniform|weighted|balanced] [--seed S]\n"
+         "\n"
+         "Draws N windows per subject of a patch store with a training sampler (NiftyNet's rules,\n"
+         "docs/SAMPLING.md), each keyed by (seed, subject, slot) so the same arguments give the same\n"
+         "patches, and writes OUT.h5: the store's subjects and settings plus the pre-extracted patch\n"
+         "dataset /patches (image, label, location; docs/DATA_FORMAT.md).\n"
+         "\n"
+         "Options:\n"
+         "  --out FILE        the store to write (replaced atomically when it exists)\n"
+         "  --window W        window size in voxels: one size or i,j,k (default 64)\n"
+         "  --per-subject N   windows per subject (default 1)\n"
+         "  --sampler S       uniform (default), weighted (the sampling map), balanced (equal per class)\n"
+         "  --seed S          seed of the window positions (default 0)\n"
+         "  -h, --help        show this help\n";
+}
+
+ExtractPatchesOptions parse_extract_patches_args(const std::vector<std::string>& args) {
+  static const std::vector<std::string> flags{"--out", "--window", "--per-subject", "--sampler", "--seed"};
+  ExtractPatchesOptions o;
+  for (std::size_t a = 0; a < args.size(); ++a) {
+    std::string flag = args[a], value;
+    if (flag == "-h" || flag == "--help") {
+      o.help = true;
+      return o;
+    }
+    if (!flag.starts_with("-")) {
+      if (!o.store.empty()) throw error("extract-patches: give one input store, not '{}' and '{}'", o.store, flag);
+      o.store = flag;
+      continue;
+    }
+    if (const auto eq = flag.find('='); eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag = flag.substr(0, eq);
+    } else if (std::find(flags.begin(), flags.end(), flag) != flags.end()) {
+      if (a + 1 >= args.size()) throw error("extract-patches: {} needs a value; see 'voxdata extract-patches --help'", flag);
+      value = args[++a];
+    }
+    if (flag == "--out") o.out = value;
+    else if (flag == "--window") o.window = parse_window(value);
+    else if (flag == "--per-subject") o.per_subject = parse_number<std::int64_t>(flag, value);
+    else if (flag == "--sampler") o.sampler = parse_sampler_kind(value, "--sampler");
+    else if (flag == "--seed") o.seed = parse_number<std::uint64_t>(flag, value);
+    else
+      throw error("extract-patches: unknown option '{}' (options: {}); see 'voxdata extract-patches --help'", args[a],
+                  fmt::join(flags, ", "));
+  }
+  if (o.store.empty()) throw error("extract-patches: the input store is missing: voxdata extract-patches STORE.h5 --out OUT.h5");
+  if (o.out.empty()) throw error("extract-patches: --out OUT.h5 is missing: say where to write the patches");
+  if (o.per_subject < 1) throw error("extract-patches: --per-subject {} is too few: give 1 or more", o.per_subject);
+  return o;
+}
+
+std::int64_t run_extract_patches(const ExtractPatchesOptions& o, const std::function<void(const std::string&)>& advance) {
+  const PatchStoreReader store(o.store);
+  PatchStoreWriter writer(o.out, store.fingerprint());
+  std::int64_t written = 0;
+  for (std::int64_t n = 0; n < store.subject_count(); ++n) {
+    const Subject s = store.read_subject(n);
+    writer.add_subject(s);
+    const SamplerIndex index(o.sampler, sampler_input(o.sampler, s, n), o.window);
+    std::vector<Tensor> images, labels;
+    std::vector<PatchLocation> where;
+    for (std::int64_t slot = 0; slot < o.per_subject; ++slot) {
+      const PatchLocation at = index.draw(training_item_key(o.seed, 0, n, slot));
+      images.push_back(crop_patch(s.image, at));
+      if (s.label.defined()) labels.push_back(crop_patch(s.label, at));
+      where.push_back(at);
+    }
+    writer.add_patches(stack(images), labels.empty() ? Tensor() : stack(labels), where);
+    written += o.per_subject;
+    if (advance) advance(s.id);
+  }
+  writer.commit();
+  return written;
+}
+
+int run_extract_patches_command(const std::vector<std::string>& args) {
+  const ExtractPatchesOptions o = parse_extract_patches_args(args);
+  if (o.help) {
+    std::fputs(extract_patches_usage().c_str(), stdout);
+    return 0;
+  }
+  std::int64_t written = 0;
+  {
+    const PatchStoreReader probe(o.store);
+    ProgressBar bar("extract-patches", probe.subject_count());
+    written = run_extract_patches(o, [&](const std::string& id) { bar.advance(id); });
+  }
+  std::printf("extract-patches: wrote %s (%lld patches of %lldx%lldx%lld)\n", o.out.c_str(),
+              static_cast<long long>(written), static_cast<long long>(o.window[0]), static_cast<long long>(o.window[1]),
+              static_cast<long long>(o.window[2]));
+  return 0;
+}
+
+}  // namespace voxtrain
