@@ -249,6 +249,23 @@ ConvertSummary run_convert(const ConvertOptions& o, const std::function<void(con
   return summary;
 }
 
+std::map<std::string, std::string> config_store_fingerprint(const IniFile& ini) {
+  const auto sections = input_sections(ini);
+  const auto grouping = input_grouping(ini, sections);
+  const PreprocessingSettings settings = preprocessing_settings_from_ini(ini, sections, grouping);
+  std::optional<HistogramLandmarks> landmarks;
+  std::optional<LabelMapping> labels;
+  if (settings.normalisation.normalisation)
+    landmarks = read_landmarks_file(settings.normalisation.histogram_ref_file, settings.modalities);
+  if (settings.normalisation.label_normalisation)
+    labels = read_label_mapping(settings.normalisation.histogram_ref_file, settings.label_section);
+  return preprocessing_fingerprint(settings, {landmarks ? &*landmarks : nullptr, labels ? &*labels : nullptr});
+}
+
+void check_store_against_config(const std::string& store, const IniFile& ini) {
+  check_fingerprint(PatchStoreReader(store), PreprocessingFingerprint{config_store_fingerprint(ini)});
+}
+
 int run_convert_command(const std::vector<std::string>& args) {
   const ConvertOptions o = parse_convert_args(args);
   if (o.help) {

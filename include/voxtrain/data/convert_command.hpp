@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,5 +49,13 @@ ConvertSummary run_convert(const ConvertOptions& options, const std::function<vo
                            const ConvertProgress& stage = {});
 
 int run_convert_command(const std::vector<std::string>& args);
+
+// The fingerprint a store converted from this config has: its preprocessing settings with the
+// trained landmarks and label mapping read from histogram_ref_file (Error when a needed one is
+// missing: run `voxdata convert` first).
+std::map<std::string, std::string> config_store_fingerprint(const IniFile& ini);
+// Training from a store: refuses (one line naming the store and every differing setting) a store
+// whose preprocessing differs from what the config asks for.
+void check_store_against_config(const std::string& store, const IniFile& ini);
 
 }  // namespace voxtrain
