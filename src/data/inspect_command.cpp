@@ -28,7 +28,7 @@ bool is_nifti_name(const std::string& path) {
   return false;
 }
 
-// "  key:        value\n" with the values aligned.
+// "key:        value\n" with the values aligned.
 void line(std::string& out, const std::string& key, const std::string& value) {
   out += fmt::format("{:<13}{}\n", key + ":", value);
 }

@@ -362,7 +362,9 @@ Tensor PatchStoreReader::read_patch(std::int64_t index, const PatchLocation& at,
                 path_, subject_ids_[static_cast<std::size_t>(index)], name);
   const Hdf5Dataset dataset = open_->root.open_dataset(path);
   const std::vector<std::int64_t> shape = dataset.shape();
-  VOX_ASSERT(shape.size() == 4);
+  if (shape.size() != 4)
+    throw error("{}: {} has {} dimensions, expected 4 [C, D, H, W]; the store is damaged, re-run `voxdata convert`",
+                path_, dataset.name(), shape.size());
   const auto size = at.size();
   VOX_ASSERT(size[0] >= 0 && size[1] >= 0 && size[2] >= 0);
   // Volume extents and the overlap, in (i, j, k) order.

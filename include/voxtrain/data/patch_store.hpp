@@ -29,7 +29,7 @@ struct PreprocessingFingerprint {
 
 // How subjects' volumes are chunked and compressed. The defaults are bench/bench_patch_store.cpp's
 // winner (docs/PERFORMANCE.md): all channels in 32^3 chunks, uncompressed; gzip made 64^3 patch
-// reads about 40 times slower for 7 % less disk on noisy float data.
+// reads 40-100 times slower for a quarter less disk on noisy float data.
 struct PatchStoreOptions {
   // Chunk [c, d, h, w] of each image [C, D, H, W]; each extent is clipped to the volume's, and
   // c = 0 means all channels in one chunk. Label, weight and sampling maps use [1, d, h, w].
