@@ -190,3 +190,19 @@ TEST_CASE("a store subject source reads the same patches as cropping the stored 
   CHECK_THAT(error_message_of([&] { voxtrain::StoreSubjectSource(dir.file("s.h5"), {"sub-009"}); }),
              Contains("sub-009") && Contains("s.h5"));
 }
+
+TEST_CASE("the example config configs/phantom_segmentation.ini splits and converts the phantom data set", "[data]") {
+  ScratchDir dir("example_config");
+  write_phantoms(dir.file("build/phantoms"), 4);
+  // The config refers to ../build/: place a copy one folder below the scratch directory.
+  std::filesystem::create_directories(dir.file("configs"));
+  std::filesystem::copy_file(std::string(VOXTRAIN_SOURCE_DIR) + "/configs/phantom_segmentation.ini",
+                             dir.file("configs/phantom_segmentation.ini"));
+  const auto ini = voxtrain::IniFile::read(dir.file("configs/phantom_segmentation.ini"));
+  auto o = voxtrain::parse_convert_args({"-c", dir.file("configs/phantom_segmentation.ini"), "--out", dir.file("all.h5")});
+  CHECK(voxtrain::run_convert(o).subjects == 4);
+  const voxtrain::PatchStoreReader store(dir.file("all.h5"));
+  CHECK(store.fingerprint().settings.at("spatial.pixdim") == "(1.2, 1.2, 1.2)");
+  CHECK(store.fingerprint().settings.at("normalisation.whitening") == "true");
+  voxtrain::check_store_against_config(dir.file("all.h5"), ini);
+}
