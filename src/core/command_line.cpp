@@ -100,3 +100,22 @@ int run_program(const Program& program, int argc, char** argv) {
 }
 
 }  // namespace voxtrain
+
+namespace voxtrain {
+
+std::vector<std::string> comma_separated(std::string_view command, std::string_view flag, const std::string& text) {
+  std::vector<std::string> items;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = text.substr(start, comma - start);
+    if (item.empty())
+      throw error("{}: {} '{}' has an empty item: separate items with single commas", command, flag, text);
+    items.push_back(std::move(item));
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace voxtrain

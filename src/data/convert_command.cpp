@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/progress_bar.hpp"
 #include "voxtrain/data/dataset_split.hpp"
@@ -22,20 +23,6 @@
 namespace voxtrain {
 namespace fs = std::filesystem;
 namespace {
-
-std::vector<std::string> comma_list(const std::string& flag, const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    std::size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    const std::string item = text.substr(start, comma - start);
-    if (item.empty()) throw error("convert: {} '{}' has an empty item: separate items with single commas", flag, text);
-    items.push_back(item);
-    start = comma + 1;
-  }
-  return items;
-}
 
 // The subjects `phase` names in the config's split file (all subjects for "all").
 std::vector<SubjectFiles> subjects_of_phase(const IniFile& ini, const std::vector<SubjectFiles>& all,
@@ -162,8 +149,8 @@ ConvertOptions parse_convert_args(const std::vector<std::string>& args) {
       value = args[++a];
     }
     if (flag == "--config") o.config = value;
-    else if (flag == "--images") o.images = comma_list(flag, value);
-    else if (flag == "--image-contains") o.image_contains = comma_list(flag, value);
+    else if (flag == "--images") o.images = comma_separated("convert", flag, value);
+    else if (flag == "--image-contains") o.image_contains = comma_separated("convert", flag, value);
     else if (flag == "--label-contains") o.label_contains = value;
     else if (flag == "--set") {
       if (value.find('=') == std::string::npos || value.front() == '=')

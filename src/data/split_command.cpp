@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/data/input_discovery.hpp"
@@ -50,20 +51,6 @@ double parse_fraction(const std::string& flag, const std::string& text) {
   if (text.empty() || ec != std::errc() || ptr != end || !(value >= 0.0 && value <= 1.0))
     throw error("split: {} '{}' is not a fraction in [0, 1]: give e.g. {} 0.2", flag, text, flag);
   return value;
-}
-
-std::vector<std::string> comma_list(const std::string& flag, const std::string& text) {
-  std::vector<std::string> items;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    const std::string item = text.substr(start, comma - start);
-    if (item.empty()) throw error("split: {} '{}' has an empty item: separate items with single commas", flag, text);
-    items.push_back(item);
-    start = comma + 1;
-  }
-  return items;
 }
 
 InputSection keyword_section(const SplitOptions& o, const std::string& keyword, const char* flag) {
@@ -200,8 +187,8 @@ SplitOptions parse_split_args(const std::vector<std::string>& args) {
     else if (flag == "--seed") o.seed = parse_seed(value);
     else if (flag == "--validation-fraction") o.validation_fraction = parse_fraction(flag, value);
     else if (flag == "--inference-fraction") o.inference_fraction = parse_fraction(flag, value);
-    else if (flag == "--images") o.images = comma_list(flag, value);
-    else if (flag == "--image-contains") o.image_contains = comma_list(flag, value);
+    else if (flag == "--images") o.images = comma_separated("split", flag, value);
+    else if (flag == "--image-contains") o.image_contains = comma_separated("split", flag, value);
     else o.label_contains = value;
   }
   const bool explicit_form = !o.images.empty() || !o.image_contains.empty() || !o.label_contains.empty();

@@ -103,6 +103,16 @@ Affine best_affine(const nifti_image& nim) {
 
 std::string os_reason(int err) { return std::strerror(err); }
 
+// A path that names no file or a directory: one line saying so.
+void check_is_file(const std::string& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw error("{}: no such file; check the path (relative paths start from {})", path,
+                fs::current_path(ec).string());
+  if (fs::is_directory(path, ec))
+    throw error("{}: is a directory, not a NIfTI file; name a .nii or .nii.gz file", path);
+}
+
 // The dims and spacings exactly as the header stores them: nifticlib replaces a zero dimension or a
 // non-positive pixdim by 1 while reading, which would hide a damaged file.
 struct RawGeometry {
@@ -183,12 +193,7 @@ std::string_view nifti_datatype_name(NiftiDatatype t) {
 }
 
 NiftiImage read_nifti(const std::string& path, NiftiRead as) {
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw error("{}: no such file; check the path (relative paths start from {})", path,
-                fs::current_path(ec).string());
-  if (fs::is_directory(path, ec))
-    throw error("{}: is a directory, not a NIfTI file; name a .nii or .nii.gz file", path);
+  check_is_file(path);
 
   silence_nifticlib();
   RawGeometry raw;
@@ -466,12 +471,7 @@ std::string nifti_format_name(int nifti_type) {
 }  // namespace
 
 NiftiHeader read_nifti_header(const std::string& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec))
-    throw error("{}: no such file; check the path (relative paths start from {})", path,
-                fs::current_path(ec).string());
-  if (fs::is_directory(path, ec))
-    throw error("{}: is a directory, not a NIfTI file; name a .nii or .nii.gz file", path);
+  check_is_file(path);
   silence_nifticlib();
   NimPtr nim(nifti_image_read(path.c_str(), /*read_data=*/0));
   if (!nim)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,13 @@ std::string help_text(const Program& program);
 
 // Runs the program; an Error (or any exception) becomes "<name>: <message>" on stderr, exit 1.
 int run_program(const Program& program, int argc, char** argv);
+
+}  // namespace voxtrain
+
+namespace voxtrain {
+
+// "a,b,c" given to `flag` of `command` as its items; an empty item throws one line
+// ("split: --images 'a,,b' has an empty item: separate items with single commas").
+std::vector<std::string> comma_separated(std::string_view command, std::string_view flag, const std::string& text);
 
 }  // namespace voxtrain
