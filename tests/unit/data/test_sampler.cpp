@@ -253,7 +253,7 @@ TEST_CASE("balanced: NiftyNet's single-spike vectors draw the spike about half t
   }
 }
 
-TEST_CASE("balanced: NiftyNet's class balance case gives each of 3 classes 1/3 of 10000 draws", "[data]") {
+TEST_CASE("balanced: NiftyNet's class balance case gives each of 3 classes 1/3 of 30000 draws, within 1%", "[data]") {
   SamplerInput in = input_of({50, 25, 10});
   for (std::int64_t z = 2; z < 10; ++z) at(in, {6, 5, z}) = 1;    // map[6, 5, 2:] = 1
   for (std::int64_t y = 13; y < 25; ++y) at(in, {11, y, 3}) = 2;  // map[11, 13:, 3] = 2
@@ -263,7 +263,7 @@ TEST_CASE("balanced: NiftyNet's class balance case gives each of 3 classes 1/3 o
   CHECK(index.classes()[2] == 2.0);
   std::array<int, 3> count{};
   std::map<std::int64_t, int> class1_z;
-  const int draws = 10000;
+  const int draws = 30000;  // the binomial standard deviation of a frequency is then 0.27 %
   for (int n = 0; n < draws; ++n) {
     const Ijk c = centre_of(index.draw(key_of(static_cast<std::uint64_t>(n))));
     const float v = at(in, c);
@@ -272,8 +272,8 @@ TEST_CASE("balanced: NiftyNet's class balance case gives each of 3 classes 1/3 o
   }
   for (int c = 0; c < 3; ++c) {
     INFO("class " << c << ": " << count[static_cast<std::size_t>(c)]);
-    // np.allclose(freq, 1/3, rtol=1e-2, atol=1e-2), as NiftyNet's test.
-    CHECK(std::abs(count[static_cast<std::size_t>(c)] / double(draws) - 1.0 / 3) <= 1e-2 + 1e-2 / 3);
+    // Within 1 % absolute (the issue's bound; NiftyNet's test allowed 1e-2 + 1e-2 / 3).
+    CHECK(std::abs(count[static_cast<std::size_t>(c)] / double(draws) - 1.0 / 3) <= 1e-2);
   }
   // Within class 1 the voxel is uniform among those the crop keeps: z = 2..8 (z crop [1, 9)).
   CHECK(class1_z.size() == 7);
