@@ -1,9 +1,11 @@
-// test_files.cpp — scratch directories and error messages for file-handling tests.
+// test_files.cpp — scratch directories, text files and error messages for file-handling tests.
 #include "support/test_files.hpp"
 
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
+#include <sstream>
 
 #include <catch2/catch.hpp>
 
@@ -24,6 +26,20 @@ ScratchDir::~ScratchDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+std::string ScratchDir::write(const std::string& relative, const std::string& text) const {
+  const std::filesystem::path p = path_ / relative;
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+  return p.string();
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 std::string error_message_of(const std::function<void()>& f) {
   try {
     f();
@@ -32,6 +48,15 @@ std::string error_message_of(const std::function<void()>& f) {
   }
   FAIL("no voxtrain::Error was thrown");
   return {};
+}
+
+std::string error_or_none(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const voxtrain::Error& e) {
+    return e.what();
+  }
+  return "(no error)";
 }
 
 }  // namespace voxtrain::testing

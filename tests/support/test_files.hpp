@@ -1,5 +1,5 @@
 // test_files.hpp — what file-handling tests share: a scratch directory removed at the end of the
-// test, and the message of the voxtrain::Error a call throws.
+// test, text files written and read back, and the message of the voxtrain::Error a call throws.
 #pragma once
 
 #include <filesystem>
@@ -17,12 +17,20 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
   const std::filesystem::path& path() const { return path_; }
   std::string file(const std::string& name) const { return (path_ / name).string(); }
+  // Writes text to `relative` (its folders made first) and returns the file's path.
+  std::string write(const std::string& relative, const std::string& text) const;
 
  private:
   std::filesystem::path path_;
 };
 
+// The whole content of a file, byte for byte ("" when it cannot be opened).
+std::string read_text(const std::string& path);
+
 // The what() of the voxtrain::Error f throws; fails the test when f throws nothing.
 std::string error_message_of(const std::function<void()>& f);
+
+// The what() of the voxtrain::Error f throws, or "(no error)" when f returns normally.
+std::string error_or_none(const std::function<void()>& f);
 
 }  // namespace voxtrain::testing

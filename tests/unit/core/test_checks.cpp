@@ -3,32 +3,21 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
-#include <functional>
 #include <string>
 
 #include "voxtrain/core/check_dnnl.hpp"
 #include "voxtrain/core/check_hdf5.hpp"
 #include "voxtrain/core/error.hpp"
 
+#include "support/test_files.hpp"
+
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
-namespace {
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no Error thrown)";
-}
-
-}  // namespace
-
 TEST_CASE("VOX_CHECK_HDF5 reports HDF5's reason and returns the value on success", "[core]") {
   const int line = __LINE__ + 2;
-  const std::string message = message_of([] {
+  const std::string message = error_or_none([] {
     (void)VOX_CHECK_HDF5(H5Fopen("/nonexistent/voxtrain.h5", H5F_ACC_RDONLY, H5P_DEFAULT));
   });
   CHECK_THAT(message, StartsWith("HDF5 call failed on rank 0: H5Fopen(\"/nonexistent/voxtrain.h5\", "
@@ -50,7 +39,7 @@ TEST_CASE("VOX_CHECK_HDF5 reports HDF5's reason and returns the value on success
 }
 
 TEST_CASE("VOX_CHECK_DNNL names oneDNN's status", "[core]") {
-  const std::string message = message_of([] {
+  const std::string message = error_or_none([] {
     dnnl_memory_desc_t md;
     const dnnl_dims_t dims = {2, 3};
     VOX_CHECK_DNNL(dnnl_memory_desc_init_by_tag(&md, -1, dims, dnnl_f32, dnnl_ab));
@@ -61,7 +50,7 @@ TEST_CASE("VOX_CHECK_DNNL names oneDNN's status", "[core]") {
 }
 
 TEST_CASE("VOX_DNNL_TRY turns a dnnl::error from the C++ API into an Error", "[core]") {
-  const std::string message = message_of([] {
+  const std::string message = error_or_none([] {
     dnnl::engine cpu(dnnl::engine::kind::cpu, 0);
     const dnnl::memory::desc md({2, 3}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
     VOX_DNNL_TRY(dnnl::memory(md, cpu).set_data_handle(nullptr, dnnl::stream()));

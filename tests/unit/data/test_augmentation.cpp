@@ -13,6 +13,8 @@
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/data/augmentation.hpp"
 
+#include "support/test_files.hpp"
+
 using voxtrain::AugmentationDraw;
 using voxtrain::AugmentationSettings;
 using voxtrain::AugmentedPatch;
@@ -20,6 +22,7 @@ using voxtrain::PatchLocation;
 using voxtrain::Range;
 using voxtrain::Subject;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -422,13 +425,8 @@ TEST_CASE("draw_augmentation: ranges, listed flip axes, proportions and independ
 }
 
 TEST_CASE("augmentation settings a user can get wrong, and their text", "[data]") {
-  const auto error_of = [](const AugmentationSettings& s) -> std::string {
-    try {
-      voxtrain::check_augmentation_settings(s, "config.ini [TRAINING]");
-    } catch (const voxtrain::Error& e) {
-      return e.what();
-    }
-    return "(no error)";
+  const auto error_of = [](const AugmentationSettings& s) {
+    return error_or_none([&] { voxtrain::check_augmentation_settings(s, "config.ini [TRAINING]"); });
   };
   AugmentationSettings s;
   CHECK(error_of(s) == "(no error)");

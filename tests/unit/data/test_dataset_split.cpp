@@ -2,14 +2,10 @@
 // the seeded assignment, the csv format NiftyNet writes, reuse of a file, and every error.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -18,9 +14,12 @@
 #include "voxtrain/data/split_command.hpp"
 #include "voxtrain/io/ini_file.hpp"
 
+#include "support/test_files.hpp"
+
 using voxtrain::DatasetSplit;
 using voxtrain::Phase;
 using voxtrain::SplitFractions;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
 
@@ -32,37 +31,6 @@ std::vector<std::string> make_ids(int n) {
   std::vector<std::string> ids;
   for (int i = 1; i <= n; ++i) ids.push_back(fmt::format("sub-{:03d}", i));
   return ids;
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
-struct TempDir {
-  fs::path root;
-  explicit TempDir(const std::string& name)
-      : root(fs::temp_directory_path() / ("voxtrain_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  ~TempDir() { fs::remove_all(root); }
-  std::string write(const std::string& name, const std::string& text) const {
-    std::ofstream(root / name, std::ios::binary) << text;
-    return (root / name).string();
-  }
-};
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 }  // namespace
@@ -125,32 +93,32 @@ TEST_CASE("split: the assignment depends only on the seed and the ids", "[data]"
 
 TEST_CASE("split: impossible requests are errors", "[data]") {
   using voxtrain::make_split;
-  CHECK_THAT(error_of([] { make_split(make_ids(4), {.validation = -0.1, .inference = 0}, 0); }),
+  CHECK_THAT(error_or_none([] { make_split(make_ids(4), {.validation = -0.1, .inference = 0}, 0); }),
              Equals("exclude_fraction_for_validation = -0.1 is outside [0, 1]: give the fraction of subjects to hold "
                     "out, e.g. 0.2"));
-  CHECK_THAT(error_of([] { make_split(make_ids(4), {.validation = 0, .inference = 1.5}, 0); }),
+  CHECK_THAT(error_or_none([] { make_split(make_ids(4), {.validation = 0, .inference = 1.5}, 0); }),
              Contains("exclude_fraction_for_inference = 1.5 is outside [0, 1]"));
-  CHECK_THAT(error_of([] { make_split(make_ids(4), {.validation = std::nan(""), .inference = 0}, 0); }),
+  CHECK_THAT(error_or_none([] { make_split(make_ids(4), {.validation = std::nan(""), .inference = 0}, 0); }),
              Contains("is outside [0, 1]"));
-  CHECK_THAT(error_of([] { make_split({}, {}, 0); }), Contains("cannot split an empty data set"));
-  CHECK_THAT(error_of([] { make_split(make_ids(2), {.validation = 0.5, .inference = 0.5}, 0); }),
+  CHECK_THAT(error_or_none([] { make_split({}, {}, 0); }), Contains("cannot split an empty data set"));
+  CHECK_THAT(error_or_none([] { make_split(make_ids(2), {.validation = 0.5, .inference = 0.5}, 0); }),
              Equals("exclude_fraction_for_validation = 0.5 and exclude_fraction_for_inference = 0.5 leave no training "
                     "subject among 2 subjects (ceil gives 1 validation and 1 inference): lower the fractions"));
-  CHECK_THAT(error_of([] { make_split(make_ids(1), {.validation = 0.1, .inference = 0}, 0); }),
+  CHECK_THAT(error_or_none([] { make_split(make_ids(1), {.validation = 0.1, .inference = 0}, 0); }),
              Contains("leave no training subject among 1 subject"));
   const std::vector<std::string> twice{"a", "b", "a"};
-  CHECK_THAT(error_of([&] { make_split(twice, {}, 0); }), Contains("subject id 'a' appears twice"));
+  CHECK_THAT(error_or_none([&] { make_split(twice, {}, 0); }), Contains("subject id 'a' appears twice"));
 }
 
 TEST_CASE("split: files are written as NiftyNet writes them and read in any case", "[data]") {
-  const TempDir t("split_io");
+  const ScratchDir t("split_io");
   const DatasetSplit split = voxtrain::make_split(make_ids(5), {.validation = 0.2, .inference = 0.2}, 3);
-  const std::string path = (t.root / "new" / "dir" / "dataset_split.csv").string();
+  const std::string path = (t.path() / "new" / "dir" / "dataset_split.csv").string();
   voxtrain::write_split(path, split);
   std::string expected;
   for (const auto& e : split.entries) expected += e.id + "," + std::string(voxtrain::phase_name(e.phase)) + "\n";
   CHECK(read_text(path) == expected);
-  CHECK(std::distance(fs::directory_iterator(t.root / "new" / "dir"), fs::directory_iterator()) == 1);  // no temp left
+  CHECK(std::distance(fs::directory_iterator(t.path() / "new" / "dir"), fs::directory_iterator()) == 1);  // no temp left
   const DatasetSplit back = voxtrain::read_split(path);
   REQUIRE(back.entries.size() == 5);
   for (std::size_t i = 0; i < 5; ++i) {
@@ -171,12 +139,12 @@ TEST_CASE("split: files are written as NiftyNet writes them and read in any case
 }
 
 TEST_CASE("split: bad files are errors naming file and line", "[data]") {
-  const TempDir t("split_bad");
+  const ScratchDir t("split_bad");
   const auto read_error = [&](const std::string& text) {
     const std::string path = t.write("s.csv", text);
-    return error_of([&] { voxtrain::read_split(path); });
+    return error_or_none([&] { voxtrain::read_split(path); });
   };
-  const std::string p = (t.root / "s.csv").string();
+  const std::string p = t.file("s.csv");
   CHECK_THAT(read_error("a,training\nb\n"),
              Equals(p + ":2: row 'b' is not 'subject_id,phase': fix the row, or delete the file to make a new split"));
   CHECK_THAT(read_error("a,training,x\n"), Contains(p + ":1: row 'a,training,x' is not 'subject_id,phase'"));
@@ -186,13 +154,13 @@ TEST_CASE("split: bad files are errors naming file and line", "[data]") {
   CHECK_THAT(read_error("a,training\nb,training\na,validation\n"),
              Equals(p + ": subject 'a' appears twice (lines 1 and 3): keep one row per subject"));
   CHECK_THAT(read_error("\n\n"), Contains("dataset split file '" + p + "' has no rows"));
-  CHECK_THAT(error_of([&] { voxtrain::read_split((t.root / "none.csv").string()); }),
-             Contains("cannot read dataset split file '" + (t.root / "none.csv").string() + "': No such file"));
+  CHECK_THAT(error_or_none([&] { voxtrain::read_split(t.file("none.csv")); }),
+             Contains("cannot read dataset split file '" + t.file("none.csv") + "': No such file"));
 }
 
 TEST_CASE("split: an existing file is reused and must match the data set", "[data]") {
-  const TempDir t("split_reuse");
-  const std::string path = (t.root / "dataset_split.csv").string();
+  const ScratchDir t("split_reuse");
+  const std::string path = t.file("dataset_split.csv");
   const auto ids = make_ids(4);
   const auto created = voxtrain::load_or_create_split(path, ids, {.validation = 0.25, .inference = 0.25}, 1);
   CHECK(created.created);
@@ -207,11 +175,11 @@ TEST_CASE("split: an existing file is reused and must match the data set", "[dat
   CHECK(voxtrain::ids_in_phase(reused.split, Phase::Inference) == std::vector<std::string>{"sub-003"});
 
   const std::vector<std::string> more = make_ids(6);
-  CHECK_THAT(error_of([&] { voxtrain::load_or_create_split(path, more, {}, 1); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::load_or_create_split(path, more, {}, 1); }),
              Equals("dataset split file '" + path + "' does not match the data set: 2 subjects of the data set are not "
                     "in it (sub-005, sub-006); delete the file to make a new split (voxdata split --force), or edit its rows"));
   const std::vector<std::string> fewer{"sub-001", "sub-002", "sub-004", "sub-009"};
-  CHECK_THAT(error_of([&] { voxtrain::check_split_matches(reused.split, fewer, path); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::check_split_matches(reused.split, fewer, path); }),
              Contains("does not match the data set: 1 subject of the data set is not in it (sub-009); 1 subject in it "
                       "is not in the data set (sub-003); delete the file"));
 
@@ -240,7 +208,7 @@ TEST_CASE("split: the config's split file, model_dir and fractions resolve as in
   CHECK(voxtrain::split_fractions(set).inference == 0.3);
   CHECK(voxtrain::dataset_split_path(IniFile::parse("[SYSTEM]\nmodel_dir = m\ndataset_split_file = /abs/s.csv\n", "c.ini")) ==
         "/abs/s.csv");
-  CHECK_THAT(error_of([] { voxtrain::split_fractions(IniFile::parse("\n[TRAINING]\nexclude_fraction_for_inference = 2\n", "c.ini")); }),
+  CHECK_THAT(error_or_none([] { voxtrain::split_fractions(IniFile::parse("\n[TRAINING]\nexclude_fraction_for_inference = 2\n", "c.ini")); }),
              Equals("c.ini:3: [TRAINING] exclude_fraction_for_inference = 2: expected a fraction in [0, 1], e.g. 0.2"));
 }
 
@@ -258,7 +226,7 @@ TEST_CASE("split: command-line arguments", "[data]") {
   CHECK(e.image_contains == std::vector<std::string>{"T1", "T2"});
   CHECK(e.label_contains == "Label");
   CHECK(parse_split_args({"--help"}).help);
-  const auto arg_error = [](std::vector<std::string> args) { return error_of([&] { parse_split_args(args); }); };
+  const auto arg_error = [](std::vector<std::string> args) { return error_or_none([&] { parse_split_args(args); }); };
   CHECK_THAT(arg_error({"-c"}), Contains("split: -c needs a value"));
   CHECK_THAT(arg_error({"-c", "a.ini", "--images", "d"}), Contains("give either -c CONFIG or --images"));
   CHECK_THAT(arg_error({"--images", "d", "--out", "x"}), Contains("--image-contains is missing"));

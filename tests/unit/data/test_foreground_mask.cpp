@@ -6,7 +6,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -15,24 +14,22 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/data/foreground_mask.hpp"
-#include "voxtrain/io/nifti_image.hpp"
+
+#include "support/fixtures.hpp"
 
 using voxtrain::ForegroundType;
 using voxtrain::MultimodForegroundType;
 using voxtrain::Shape;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
-
-namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(VOXTRAIN_SOURCE_DIR) / "tests" / "data" / "normalisation";
-
-Tensor read_image(const std::string& name) { return voxtrain::read_nifti((kFixtures / name).string()).data; }
+Tensor read_image(const std::string& name) { return read_fixture_image("normalisation/" + name); }
 
 std::vector<std::uint8_t> read_mask(const std::string& name) {
-  const Tensor t = voxtrain::read_nifti((kFixtures / name).string(), voxtrain::NiftiRead::Label).data;
+  const Tensor t = read_fixture_labels("normalisation/" + name);
   const auto* p = t.data<std::int32_t>();
   return std::vector<std::uint8_t>(p, p + t.numel());
 }
@@ -117,7 +114,7 @@ TEST_CASE("foreground: Otsu's threshold is the brute-force best split of the sam
 }
 
 TEST_CASE("foreground: Otsu thresholds of the fixtures match numpy's histogram and NiftyNet's rule", "[data]") {
-  std::ifstream in(kFixtures / "expected.txt");
+  std::ifstream in(fixture_path("normalisation/expected.txt"));
   REQUIRE(in);
   int checked = 0;
   for (std::string line; std::getline(in, line);) {

@@ -2,20 +2,18 @@
 // mapping at hand-computed points, training against numpy (tests/data/normalisation), the file.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <functional>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/data/histogram_standardisation.hpp"
-#include "voxtrain/io/nifti_image.hpp"
+
+#include "support/fixtures.hpp"
+#include "support/test_files.hpp"
 
 using voxtrain::Cutoff;
 using voxtrain::HistogramLandmarks;
@@ -24,39 +22,12 @@ using voxtrain::Landmarks;
 using voxtrain::NormType;
 using voxtrain::Shape;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path kFixtures = fs::path(VOXTRAIN_SOURCE_DIR) / "tests" / "data" / "normalisation";
-
-struct TempDir {
-  fs::path path;
-  TempDir() : path(fs::temp_directory_path() / fmt::format("voxtrain_hist_{}", ::getpid())) {
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path, ignored);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path);
-  out << text;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // The q-th quantile by its definition: rank q (n - 1) in the sorted values, linear in between.
 double sort_based_quantile(std::vector<float> values, double q) {
@@ -74,7 +45,7 @@ Landmarks ramp_landmarks(double scale, double offset) {
 }
 
 Tensor mask_tensor(const std::string& name) {
-  const Tensor t = voxtrain::read_nifti((kFixtures / name).string(), voxtrain::NiftiRead::Label).data;
+  const Tensor t = read_fixture_labels(name);
   Tensor m = Tensor::zeros(t.shape(), voxtrain::DType::UInt8);
   for (std::int64_t v = 0; v < t.numel(); ++v) m.data<std::uint8_t>()[v] = static_cast<std::uint8_t>(t.data<std::int32_t>()[v]);
   return m;
@@ -170,14 +141,15 @@ TEST_CASE("histogram: training maps each subject's cutoffs to 0 and 100 and aver
 TEST_CASE("histogram: landmarks trained on the fixtures match numpy's NiftyNet-style training", "[data]") {
   std::vector<Tensor> images, masks;
   for (int n = 1; n <= 3; ++n) {
-    images.push_back(voxtrain::read_nifti((kFixtures / fmt::format("sub-{}.nii.gz", n)).string()).data);
-    masks.push_back(mask_tensor(fmt::format("mask_sub-{}.nii.gz", n)));
+    images.push_back(read_fixture_image(fmt::format("normalisation/sub-{}.nii.gz", n)));
+    masks.push_back(mask_tensor(fmt::format("normalisation/mask_sub-{}.nii.gz", n)));
   }
   std::vector<voxtrain::LandmarkSubject> subjects;
   for (std::size_t n = 0; n < images.size(); ++n)
     subjects.push_back({.id = fmt::format("sub-{}", n + 1), .image = &images[n], .mask = &masks[n]});
   const HistogramLandmarks trained = voxtrain::train_landmarks(subjects, {"T1", "T2"}, NormType::Percentile, {0.01, 0.99});
-  const HistogramLandmarks numpy = voxtrain::read_landmarks_file((kFixtures / "histogram_ref_file.txt").string(), {"T1", "T2"});
+  const HistogramLandmarks numpy =
+      voxtrain::read_landmarks_file(fixture_path("normalisation/histogram_ref_file.txt"), {"T1", "T2"});
   for (const std::string m : {"T1", "T2"})
     for (std::size_t k = 0; k < kLandmarkCount; ++k) {
       INFO(m << " landmark " << k);
@@ -186,7 +158,7 @@ TEST_CASE("histogram: landmarks trained on the fixtures match numpy's NiftyNet-s
 }
 
 TEST_CASE("histogram: the landmarks file round-trips and a NiftyNet-written file reads", "[data]") {
-  const TempDir dir;
+  const ScratchDir dir("hist");
   HistogramLandmarks landmarks;
   landmarks.modalities["T1"] = ramp_landmarks(0.1, 0.0);
   landmarks.modalities["FLAIR"] = ramp_landmarks(1.0 / 3.0, 1e-7);
@@ -197,12 +169,12 @@ TEST_CASE("histogram: the landmarks file round-trips and a NiftyNet-written file
   CHECK(back.source == path);
 
   // As NiftyNet writes it: str() of float64 values, label lines beside the modalities.
-  write_text(path,
-             "T1 0.0 1.5 2.5 3.0 3.5 4.5 5.5 6.5 7.5 8.0 8.5 9.5 100.0\n"
-             "\n"
-             "label_label-from 0.0 1.0 4.0\n"
-             "label_label-to 0 1 2\n"
-             "T2 -1e-05 1 2 3 4 5 6 7 8 9 10 11 12\n");
+  dir.write("ref.txt",
+            "T1 0.0 1.5 2.5 3.0 3.5 4.5 5.5 6.5 7.5 8.0 8.5 9.5 100.0\n"
+            "\n"
+            "label_label-from 0.0 1.0 4.0\n"
+            "label_label-to 0 1 2\n"
+            "T2 -1e-05 1 2 3 4 5 6 7 8 9 10 11 12\n");
   const HistogramLandmarks niftynet = voxtrain::read_landmarks_file(path, {"T2", "T1"});
   CHECK(niftynet.modalities.at("T1")[1] == 1.5);
   CHECK(niftynet.modalities.at("T1")[12] == 100.0);
@@ -220,28 +192,28 @@ TEST_CASE("histogram: the landmarks file round-trips and a NiftyNet-written file
   CHECK(lines[3].name == "T2");
   CHECK(lines[3].values[1] == 4.0);
   CHECK(lines[4].name == "PD");
-  CHECK(fs::directory_iterator(dir.path) != fs::directory_iterator());
-  for (const auto& entry : fs::directory_iterator(dir.path)) CHECK(entry.path().filename() == "ref.txt");
+  CHECK(fs::directory_iterator(dir.path()) != fs::directory_iterator());
+  for (const auto& entry : fs::directory_iterator(dir.path())) CHECK(entry.path().filename() == "ref.txt");
 }
 
 TEST_CASE("histogram: file errors name the file, the line or the modality and say what to do", "[data]") {
-  const TempDir dir;
+  const ScratchDir dir("hist");
   const std::string missing = dir.file("nothing.txt");
-  CHECK_THAT(error_of([&] { voxtrain::read_landmarks_file(missing, {"T1"}); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::read_landmarks_file(missing, {"T1"}); }),
              Contains(missing) && Contains("does not exist") && Contains("train first") &&
                  Contains("histogram_ref_file"));
   const std::string path = dir.file("ref.txt");
-  write_text(path, "T1 0 1 2 3 4 5 6 7 8 9 10 11 12\nT2 0 1 two 3\n");
-  CHECK_THAT(error_of([&] { voxtrain::read_landmarks_file(path, {"T1"}); }),
+  dir.write("ref.txt", "T1 0 1 2 3 4 5 6 7 8 9 10 11 12\nT2 0 1 two 3\n");
+  CHECK_THAT(error_or_none([&] { voxtrain::read_landmarks_file(path, {"T1"}); }),
              Contains(path + ":2:") && Contains("'two' is not a number"));
-  write_text(path, "T1 0 1 2 3 4 5 6 7 8 9 10 11 12\nT2 0 1 2\n");
-  CHECK_THAT(error_of([&] { voxtrain::read_landmarks_file(path, {"T1", "T3"}); }),
+  dir.write("ref.txt", "T1 0 1 2 3 4 5 6 7 8 9 10 11 12\nT2 0 1 2\n");
+  CHECK_THAT(error_or_none([&] { voxtrain::read_landmarks_file(path, {"T1", "T3"}); }),
              Contains("no histogram landmarks for modality 'T3'") && Contains("the file has: T1, T2"));
-  CHECK_THAT(error_of([&] { voxtrain::read_landmarks_file(path, {"T2"}); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::read_landmarks_file(path, {"T2"}); }),
              Contains(path + ":2:") && Contains("'T2' has 3 values, expected 13"));
   HistogramLandmarks spaced;
   spaced.modalities["T1 w"] = ramp_landmarks(1, 0);
-  CHECK_THAT(error_of([&] { voxtrain::write_landmarks_file(dir.file("x.txt"), spaced); }), Contains("spaces"));
+  CHECK_THAT(error_or_none([&] { voxtrain::write_landmarks_file(dir.file("x.txt"), spaced); }), Contains("spaces"));
 
   Tensor image = Tensor::zeros(Shape{1, 2, 2, 2});
   image.fill(1.0);
@@ -250,13 +222,13 @@ TEST_CASE("histogram: file errors name the file, the line or the modality and sa
   auto apply = [&](const std::vector<std::string>& modalities) {
     voxtrain::apply_histogram_standardisation(image, nullptr, t1, modalities, NormType::Percentile, cutoff);
   };
-  CHECK_THAT(error_of([&] { apply({"FLAIR"}); }),
+  CHECK_THAT(error_or_none([&] { apply({"FLAIR"}); }),
              Contains(path) && Contains("modality 'FLAIR'") && Contains("it has: T1"));
-  CHECK_THAT(error_of([&] { apply({"T1", "T2"}); }), Contains("1 channels but 2 modalities"));
+  CHECK_THAT(error_or_none([&] { apply({"T1", "T2"}); }), Contains("1 channels but 2 modalities"));
   const voxtrain::LandmarkSubject constant{.id = "sub-7", .image = &image, .mask = nullptr};
-  CHECK_THAT(error_of([&] { voxtrain::train_landmarks({constant}, {"T1"}, NormType::Percentile, cutoff); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::train_landmarks({constant}, {"T1"}, NormType::Percentile, cutoff); }),
              Contains("subject 'sub-7' modality 'T1'") && Contains("percentiles are equal"));
-  CHECK_THAT(error_of([] { voxtrain::parse_norm_type("quartiles"); }), Contains("did you mean 'quartile'"));
+  CHECK_THAT(error_or_none([] { voxtrain::parse_norm_type("quartiles"); }), Contains("did you mean 'quartile'"));
 }
 
 TEST_CASE("histogram: applying maps a channel so its own landmarks land on the reference", "[data]") {

@@ -3,12 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,13 +16,17 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/inspect_command.hpp"
 
+#include "support/fixtures.hpp"
+#include "support/test_files.hpp"
+
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kNifti = fs::path(VOXTRAIN_SOURCE_DIR) / "tests" / "data" / "nifti";
+const fs::path kNifti = fixture_path("nifti");
 
 struct Fixture {
   std::string file;
@@ -65,15 +67,6 @@ std::string dominant_axcodes(const double* a) {
   return codes;
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 }  // namespace
 
 TEST_CASE("inspect: NIfTI reports show nibabel's dims, codes, affine and orientation", "[data]") {
@@ -93,8 +86,7 @@ TEST_CASE("inspect: NIfTI reports show nibabel's dims, codes, affine and orienta
 }
 
 TEST_CASE("inspect: a patch store report lists version, fingerprint, subjects and patches", "[data]") {
-  const std::string report =
-      voxtrain::inspect_file(std::string(VOXTRAIN_SOURCE_DIR) + "/tests/data/store/v1_store.h5");
+  const std::string report = voxtrain::inspect_file(fixture_path("store/v1_store.h5"));
   CHECK_THAT(report, Contains("format:      voxtrain patch store, format version 1"));
   CHECK_THAT(report, Contains("  spatial.pixdim = (1, 1, 1)\n"));
   CHECK_THAT(report, Contains("subjects:    2\n"));
@@ -103,18 +95,15 @@ TEST_CASE("inspect: a patch store report lists version, fingerprint, subjects an
 }
 
 TEST_CASE("inspect: missing, unknown and non-store files are one-line errors naming them", "[data]") {
-  const fs::path dir = fs::temp_directory_path() / ("voxtrain_inspect_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string missing = (dir / "gone.nii.gz").string();
-  CHECK_THAT(message_of([&] { (void)voxtrain::inspect_file(missing); }), Contains(missing + ": no such file"));
-  const std::string text = (dir / "notes.txt").string();
-  std::ofstream(text) << "hello\n";
-  CHECK_THAT(message_of([&] { (void)voxtrain::inspect_file(text); }), Contains(text + ": unknown file type"));
-  const std::string plain_h5 = (dir / "plain.h5").string();
+  const ScratchDir dir("inspect");
+  const std::string missing = dir.file("gone.nii.gz");
+  CHECK_THAT(error_or_none([&] { (void)voxtrain::inspect_file(missing); }), Contains(missing + ": no such file"));
+  const std::string text = dir.write("notes.txt", "hello\n");
+  CHECK_THAT(error_or_none([&] { (void)voxtrain::inspect_file(text); }), Contains(text + ": unknown file type"));
+  const std::string plain_h5 = dir.file("plain.h5");
   const hid_t f = H5Fcreate(plain_h5.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   REQUIRE(f >= 0);
   H5Fclose(f);
-  CHECK_THAT(message_of([&] { (void)voxtrain::inspect_file(plain_h5); }),
+  CHECK_THAT(error_or_none([&] { (void)voxtrain::inspect_file(plain_h5); }),
              Contains(plain_h5 + ": is an HDF5 file but not a voxtrain patch store"));
-  fs::remove_all(dir);
 }

@@ -7,27 +7,24 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/data/normalisation.hpp"
-#include "voxtrain/io/nifti_image.hpp"
+
+#include "support/fixtures.hpp"
+#include "support/test_files.hpp"
 
 using voxtrain::ClipRescale;
 using voxtrain::NormalisationSettings;
 using voxtrain::Shape;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
-namespace fs = std::filesystem;
-
 namespace {
-
-const fs::path kFixtures = fs::path(VOXTRAIN_SOURCE_DIR) / "tests" / "data" / "normalisation";
 
 Tensor random_image(std::int64_t channels, std::int64_t d, std::int64_t h, std::int64_t w, std::uint64_t seed) {
   Tensor t = Tensor::empty(Shape{channels, d, h, w});
@@ -50,15 +47,6 @@ Tensor random_mask(const Shape& shape, std::uint64_t seed) {
 
 bool same_bytes(const Tensor& a, const Tensor& b) {
   return a.shape() == b.shape() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 double sorted_percentile(std::vector<double> v, double percent) {
@@ -149,10 +137,10 @@ TEST_CASE("normalisation: percentile clipping clips to sorted-value percentiles 
 }
 
 TEST_CASE("normalisation: the NiftyNet pipeline on a fixture matches numpy and scipy", "[data]") {
-  Tensor image = voxtrain::read_nifti((kFixtures / "sub-1.nii.gz").string()).data;
-  const Tensor expected = voxtrain::read_nifti((kFixtures / "normalised_sub-1.nii.gz").string()).data;
+  Tensor image = read_fixture_image("normalisation/sub-1.nii.gz");
+  const Tensor expected = read_fixture_image("normalisation/normalised_sub-1.nii.gz");
   const voxtrain::HistogramLandmarks landmarks =
-      voxtrain::read_landmarks_file((kFixtures / "histogram_ref_file.txt").string(), {"T1", "T2"});
+      voxtrain::read_landmarks_file(fixture_path("normalisation/histogram_ref_file.txt"), {"T1", "T2"});
   const Tensor mask = voxtrain::normalise_subject_image(image, pipeline_settings(), &landmarks, {"T1", "T2"}, "sub-1");
   REQUIRE(mask.defined());
   REQUIRE(image.shape() == expected.shape());
@@ -165,12 +153,12 @@ TEST_CASE("normalisation: the NiftyNet pipeline on a fixture matches numpy and s
 TEST_CASE("normalisation: training landmarks through the settings uses each channel's own mask", "[data]") {
   std::vector<Tensor> images;
   for (int n = 1; n <= 3; ++n)
-    images.push_back(voxtrain::read_nifti((kFixtures / fmt::format("sub-{}.nii.gz", n)).string()).data);
+    images.push_back(read_fixture_image(fmt::format("normalisation/sub-{}.nii.gz", n)));
   const voxtrain::HistogramLandmarks trained = voxtrain::train_histogram_landmarks(
       {{.id = "sub-1", .image = &images[0]}, {.id = "sub-2", .image = &images[1]}, {.id = "sub-3", .image = &images[2]}},
       {"T1", "T2"}, pipeline_settings());
   const voxtrain::HistogramLandmarks numpy =
-      voxtrain::read_landmarks_file((kFixtures / "histogram_ref_file.txt").string(), {"T1", "T2"});
+      voxtrain::read_landmarks_file(fixture_path("normalisation/histogram_ref_file.txt"), {"T1", "T2"});
   for (const std::string m : {"T1", "T2"})
     for (std::size_t k = 0; k < voxtrain::kLandmarkCount; ++k)
       CHECK(trained.modalities.at(m)[k] == Approx(numpy.modalities.at(m)[k]).epsilon(1e-9).margin(1e-9));
@@ -223,26 +211,26 @@ TEST_CASE("normalisation: the fingerprint lists the settings that change the out
 TEST_CASE("normalisation: settings and subjects that cannot be normalised are one-line errors", "[data]") {
   NormalisationSettings s;
   s.cutoff = {0.9, 0.1};
-  CHECK_THAT(error_of([&] { voxtrain::check_normalisation_settings(s); }), Contains("[NETWORK] cutoff = (0.9, 0.1)"));
+  CHECK_THAT(error_or_none([&] { voxtrain::check_normalisation_settings(s); }), Contains("[NETWORK] cutoff = (0.9, 0.1)"));
   s = {};
   s.clipping_percentiles = {1, 101};
-  CHECK_THAT(error_of([&] { voxtrain::check_normalisation_settings(s); }), Contains("clipping_percentiles"));
+  CHECK_THAT(error_or_none([&] { voxtrain::check_normalisation_settings(s); }), Contains("clipping_percentiles"));
   s = {};
   s.normalisation = true;
   s.histogram_ref_file = "";
-  CHECK_THAT(error_of([&] { voxtrain::check_normalisation_settings(s); }), Contains("histogram_ref_file is empty"));
+  CHECK_THAT(error_or_none([&] { voxtrain::check_normalisation_settings(s); }), Contains("histogram_ref_file is empty"));
   CHECK(voxtrain::parse_clip_rescale("Zero_One") == ClipRescale::ZeroOne);
-  CHECK_THAT(error_of([] { voxtrain::parse_clip_rescale("unit"); }), Contains("none, zero_one, minus_one_one"));
+  CHECK_THAT(error_or_none([] { voxtrain::parse_clip_rescale("unit"); }), Contains("none, zero_one, minus_one_one"));
 
   Tensor image = random_image(2, 3, 3, 3, 8);
-  CHECK_THAT(error_of([&] { voxtrain::normalise_subject_image(image, pipeline_settings(), nullptr, {"T1", "T2"}, "sub-4"); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::normalise_subject_image(image, pipeline_settings(), nullptr, {"T1", "T2"}, "sub-4"); }),
              Contains("subject 'sub-4'") && Contains("train first"));
-  CHECK_THAT(error_of([&] { voxtrain::normalise_subject_image(image, pipeline_settings(), nullptr, {"T1"}, "sub-4"); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::normalise_subject_image(image, pipeline_settings(), nullptr, {"T1"}, "sub-4"); }),
              Contains("2 channels but 1 modalities"));
   image.data<float>()[30] = std::nanf("");
   NormalisationSettings whiten_only;
   whiten_only.whitening = true;
-  CHECK_THAT(error_of([&] { voxtrain::normalise_subject_image(image, whiten_only, nullptr, {"T1", "T2"}, "sub-4"); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::normalise_subject_image(image, whiten_only, nullptr, {"T1", "T2"}, "sub-4"); }),
              Contains("subject 'sub-4' channel 1 ('T2'): 1 voxels are NaN"));
 
   // Disjoint foregrounds fused with 'and' leave a channel nothing to normalise over.
@@ -252,14 +240,14 @@ TEST_CASE("normalisation: settings and subjects that cannot be normalised are on
   NormalisationSettings fg = whiten_only;
   fg.normalise_foreground_only = true;
   fg.foreground_type = voxtrain::ForegroundType::ThresholdPlus;
-  CHECK_THAT(error_of([&] { voxtrain::normalise_subject_image(disjoint, fg, nullptr, {}, "sub-5"); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::normalise_subject_image(disjoint, fg, nullptr, {}, "sub-5"); }),
              Contains("subject 'sub-5' channel 0") && Contains("multimod_foreground_type = and"));
 
   // Labels: mapped with label_normalisation, range-checked without it.
   Tensor label = Tensor::zeros(Shape{1, 1, 1, 3}, voxtrain::DType::Int32);
   label.data<std::int32_t>()[1] = 4;
   NormalisationSettings ln;
-  CHECK_THAT(error_of([&] { voxtrain::normalise_subject_label(label, ln, nullptr, 2, "sub-6"); }),
+  CHECK_THAT(error_or_none([&] { voxtrain::normalise_subject_label(label, ln, nullptr, 2, "sub-6"); }),
              Contains("label values 4 are outside 0..1"));
   ln.label_normalisation = true;
   const voxtrain::LabelMapping mapping{.from = {0, 4}, .to = {0, 1}, .source = ""};

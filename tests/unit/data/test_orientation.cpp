@@ -4,17 +4,20 @@
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/orientation.hpp"
 
+#include "support/fixtures.hpp"
+#include "support/test_files.hpp"
+
 using voxtrain::Affine;
 using voxtrain::Axcodes;
 using voxtrain::Subject;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -27,7 +30,7 @@ struct Fixture {
 };
 
 std::vector<Fixture> fixtures() {
-  std::ifstream in(std::filesystem::path(VOXTRAIN_SOURCE_DIR) / "tests" / "data" / "spatial" / "axcodes.txt");
+  std::ifstream in(fixture_path("spatial/axcodes.txt"));
   REQUIRE(in.good());
   std::vector<Fixture> out;
   std::string line;
@@ -79,12 +82,7 @@ bool same_bytes(const Tensor& a, const Tensor& b) {
 }
 
 std::string error_of(const std::vector<std::string>& codes) {
-  try {
-    voxtrain::parse_axcodes(codes, "config.ini [T1]");
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return error_or_none([&] { voxtrain::parse_axcodes(codes, "config.ini [T1]"); });
 }
 
 }  // namespace

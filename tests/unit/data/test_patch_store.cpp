@@ -9,7 +9,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -18,6 +17,9 @@
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/data/patch_location.hpp"
 #include "voxtrain/data/patch_store.hpp"
+
+#include "support/fixtures.hpp"
+#include "support/test_files.hpp"
 
 using voxtrain::DType;
 using voxtrain::PatchLocation;
@@ -28,22 +30,12 @@ using voxtrain::PreprocessingFingerprint;
 using voxtrain::Shape;
 using voxtrain::Subject;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  explicit TempDir(const std::string& name)
-      : path((fs::temp_directory_path() / ("voxtrain_store_" + std::to_string(::getpid()) + "_" + name)).string()) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-  std::string path;
-};
 
 Tensor random_floats(const Shape& shape, std::uint64_t seed) {
   Tensor t = Tensor::empty(shape);
@@ -85,15 +77,6 @@ bool same_bytes(const Tensor& a, const Tensor& b) {
   return a.shape() == b.shape() && a.dtype() == b.dtype() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 PreprocessingFingerprint settings() {
   return {{{"normalisation.whitening", "true"}, {"spatial.pixdim", "(1, 1, 1)"}, {"spatial.axcodes", "(R, A, S)"}}};
 }
@@ -129,7 +112,7 @@ std::string run_and_read(const std::string& command) {
 }  // namespace
 
 TEST_CASE("patch store: subjects round trip with every map, affine, spacing, sources and their order", "[data]") {
-  TempDir dir("round_trip");
+  const ScratchDir dir("round_trip");
   std::vector<Subject> subjects{make_subject("sub-010", 2, 9, 7, 5, 1, true, true),
                                 make_subject("sub-002", 2, 6, 11, 4, 2, false, false),
                                 make_subject("a", 2, 5, 5, 5, 3, true, false)};
@@ -167,7 +150,7 @@ TEST_CASE("patch store: subjects round trip with every map, affine, spacing, sou
 }
 
 TEST_CASE("patch store: pre-extracted patches round trip over several add_patches calls", "[data]") {
-  TempDir dir("patches");
+  const ScratchDir dir("patches");
   const std::string path = dir.file("patches.h5");
   const Tensor images_a = random_floats({3, 2, 4, 5, 6}, 5), labels_a = random_labels({3, 1, 4, 5, 6}, 5);
   const Tensor images_b = random_floats({2, 2, 4, 5, 6}, 6), labels_b = random_labels({2, 1, 4, 5, 6}, 6);
@@ -182,11 +165,11 @@ TEST_CASE("patch store: pre-extracted patches round trip over several add_patche
     CHECK(writer.patch_count() == 5);
     // Later batches must match the first: shape and label presence.
     const PatchLocation wider{.subject = 0, .start = {0, 0, 0}, .end = {7, 5, 4}};
-    CHECK_THAT(message_of([&] { writer.add_patches(random_floats({1, 2, 4, 5, 7}, 1), {}, std::span(&wider, 1)); }),
+    CHECK_THAT(error_or_none([&] { writer.add_patches(random_floats({1, 2, 4, 5, 7}, 1), {}, std::span(&wider, 1)); }),
                Contains(path) && Contains("do not match the shape of the patches already added"));
-    CHECK_THAT(message_of([&] { writer.add_patches(random_floats({1, 2, 4, 5, 6}, 1), {}, std::span(where).subspan(0, 1)); }),
+    CHECK_THAT(error_or_none([&] { writer.add_patches(random_floats({1, 2, 4, 5, 6}, 1), {}, std::span(where).subspan(0, 1)); }),
                Contains("these patches have no labels but the first ones had"));
-    CHECK_THAT(message_of([&] { writer.add_patches(images_b, labels_b, std::span(where).subspan(0, 1)); }),
+    CHECK_THAT(error_or_none([&] { writer.add_patches(images_b, labels_b, std::span(where).subspan(0, 1)); }),
                Contains("2 patches come with 1 locations"));
     writer.commit();
   }
@@ -207,11 +190,11 @@ TEST_CASE("patch store: pre-extracted patches round trip over several add_patche
   CHECK(std::memcmp(middle.images.raw_data(), static_cast<char*>(all.images.raw_data()) + 2 * a_bytes / 3,
                     2 * a_bytes / 3) == 0);
   CHECK(middle.locations == std::vector<PatchLocation>{where[2], where[3]});
-  CHECK_THAT(message_of([&] { (void)store.read_patches(4, 2); }), Contains("patches 4 to 5 are out of range: the patch store holds 5"));
+  CHECK_THAT(error_or_none([&] { (void)store.read_patches(4, 2); }), Contains("patches 4 to 5 are out of range: the patch store holds 5"));
 }
 
 TEST_CASE("patch store: hyperslab patches equal crop_patch of the whole volume, inside and across the border", "[data]") {
-  TempDir dir("hyperslab");
+  const ScratchDir dir("hyperslab");
   const Subject s = make_subject("sub-001", 3, 19, 17, 13, 4);
   const PatchStoreOptions options[] = {PatchStoreOptions{}, PatchStoreOptions{.chunk = {1, 5, 6, 7}, .gzip_level = 1},
                                        PatchStoreOptions{.chunk = {0, 4, 4, 4}, .gzip_level = 0}};
@@ -246,7 +229,7 @@ TEST_CASE("patch store: hyperslab patches equal crop_patch of the whole volume, 
 }
 
 TEST_CASE("patch store: the fingerprint check passes on equal settings and names every difference", "[data]") {
-  TempDir dir("fingerprint");
+  const ScratchDir dir("fingerprint");
   const std::string path = dir.file("store.h5");
   write_store(path, {make_subject("s", 1, 4, 4, 4, 1)});
   const PatchStoreReader store(path);
@@ -256,7 +239,7 @@ TEST_CASE("patch store: the fingerprint check passes on equal settings and names
   config.settings["normalisation.whitening"] = "false";
   config.settings.erase("spatial.axcodes");
   config.settings["augmentation.rotation"] = "(-10, 10)";
-  const std::string message = message_of([&] { voxtrain::check_fingerprint(store, config); });
+  const std::string message = error_or_none([&] { voxtrain::check_fingerprint(store, config); });
   CHECK_THAT(message, Contains(path + ": the patch store was made with other preprocessing settings than the config"));
   CHECK_THAT(message, Contains("normalisation.whitening: store 'true', config 'false'"));
   CHECK_THAT(message, Contains("spatial.axcodes: store '(R, A, S)', config (not set)"));
@@ -266,11 +249,11 @@ TEST_CASE("patch store: the fingerprint check passes on equal settings and names
 }
 
 TEST_CASE("patch store: a store from a newer voxtrain is refused naming both versions", "[data]") {
-  TempDir dir("version");
+  const ScratchDir dir("version");
   const std::string path = dir.file("future.h5");
   write_store(path, {make_subject("s", 1, 4, 4, 4, 1)});
   set_format_version(path, 2);
-  const std::string message = message_of([&] { PatchStoreReader store(path); });
+  const std::string message = error_or_none([&] { PatchStoreReader store(path); });
   CHECK_THAT(message, Contains(path + ": patch store format version 2 is newer than this voxtrain supports (version 1)"));
   CHECK_THAT(message, Contains("upgrade voxtrain"));
   set_format_version(path, 1);
@@ -278,13 +261,13 @@ TEST_CASE("patch store: a store from a newer voxtrain is refused naming both ver
 }
 
 TEST_CASE("patch store: missing, non-HDF5, non-store and truncated files are one-line errors", "[data]") {
-  TempDir dir("bad_files");
+  const ScratchDir dir("bad_files");
   const std::string missing = dir.file("missing.h5");
-  CHECK_THAT(message_of([&] { PatchStoreReader r(missing); }), Contains(missing + ": no such file"));
+  CHECK_THAT(error_or_none([&] { PatchStoreReader r(missing); }), Contains(missing + ": no such file"));
 
   const std::string text = dir.file("notes.h5");
   std::ofstream(text) << "this is not HDF5\n";
-  CHECK_THAT(message_of([&] { PatchStoreReader r(text); }), Contains(text + ": is not an HDF5 file"));
+  CHECK_THAT(error_or_none([&] { PatchStoreReader r(text); }), Contains(text + ": is not an HDF5 file"));
 
   const std::string other = dir.file("other.h5");
   {
@@ -292,53 +275,53 @@ TEST_CASE("patch store: missing, non-HDF5, non-store and truncated files are one
     REQUIRE(f >= 0);
     H5Fclose(f);
   }
-  CHECK_THAT(message_of([&] { PatchStoreReader r(other); }),
+  CHECK_THAT(error_or_none([&] { PatchStoreReader r(other); }),
              Contains(other + ": is an HDF5 file but not a voxtrain patch store"));
 
   const std::string whole = dir.file("whole.h5"), cut = dir.file("cut.h5");
   write_store(whole, {make_subject("s", 2, 16, 16, 16, 1)});
   fs::copy_file(whole, cut);
   fs::resize_file(cut, fs::file_size(whole) * 2 / 3);
-  const std::string message = message_of([&] { PatchStoreReader r(cut); });
+  const std::string message = error_or_none([&] { PatchStoreReader r(cut); });
   CHECK_THAT(message, Contains(cut + ": cannot be opened as HDF5") && Contains("damaged or truncated"));
   CHECK(message.find('\n') == std::string::npos);
 }
 
 TEST_CASE("patch store: missing subjects and labels are named", "[data]") {
-  TempDir dir("missing_subject");
+  const ScratchDir dir("missing_subject");
   const std::string path = dir.file("store.h5");
   write_store(path, {make_subject("sub-001", 1, 4, 4, 4, 1), make_subject("sub-002", 1, 4, 4, 4, 2, false)});
   const PatchStoreReader store(path);
-  CHECK_THAT(message_of([&] { (void)store.subject_index("sub-003"); }),
+  CHECK_THAT(error_or_none([&] { (void)store.subject_index("sub-003"); }),
              Contains(path + ": no subject 'sub-003' in this patch store (2 subjects)") && Contains("did you mean"));
-  CHECK_THAT(message_of([&] { (void)store.read_subject(2); }),
+  CHECK_THAT(error_or_none([&] { (void)store.read_subject(2); }),
              Contains(path + ": subject index 2 is out of range: the patch store holds 2 subjects"));
   const PatchLocation at{.subject = 1, .start = {0, 0, 0}, .end = {2, 2, 2}};
-  CHECK_THAT(message_of([&] { (void)store.read_label_patch(1, at); }),
+  CHECK_THAT(error_or_none([&] { (void)store.read_label_patch(1, at); }),
              Contains(path + ": subject 'sub-002' has no label in this patch store"));
 }
 
 TEST_CASE("patch store: the writer refuses bad subjects naming them", "[data]") {
-  TempDir dir("writer_errors");
+  const ScratchDir dir("writer_errors");
   const std::string path = dir.file("store.h5");
   PatchStoreWriter writer(path, settings());
   writer.add_subject(make_subject("sub-001", 2, 4, 4, 4, 1));
-  CHECK_THAT(message_of([&] { writer.add_subject(make_subject("sub-001", 2, 4, 4, 4, 2)); }),
+  CHECK_THAT(error_or_none([&] { writer.add_subject(make_subject("sub-001", 2, 4, 4, 4, 2)); }),
              Contains(path + ": subject 'sub-001' is added twice"));
-  CHECK_THAT(message_of([&] { writer.add_subject(make_subject("a/b", 2, 4, 4, 4, 2)); }),
+  CHECK_THAT(error_or_none([&] { writer.add_subject(make_subject("a/b", 2, 4, 4, 4, 2)); }),
              Contains("subject id 'a/b' cannot name an HDF5 group"));
-  CHECK_THAT(message_of([&] { writer.add_subject(make_subject("sub-002", 3, 4, 4, 4, 2)); }),
+  CHECK_THAT(error_or_none([&] { writer.add_subject(make_subject("sub-002", 3, 4, 4, 4, 2)); }),
              Contains("subject 'sub-002' has 3 image channels but the subjects before it have 2"));
   Subject bad = make_subject("sub-003", 2, 4, 4, 4, 3);
   bad.label = random_labels({1, 4, 4, 5}, 1);
-  CHECK_THAT(message_of([&] { writer.add_subject(bad); }),
+  CHECK_THAT(error_or_none([&] { writer.add_subject(bad); }),
              Contains("subject 'sub-003': the label must be a int32 host tensor [1, 4, 4, 4] like the image, not int32 [1, 4, 4, 5]"));
   writer.commit();
   CHECK(PatchStoreReader(path).subject_ids() == std::vector<std::string>{"sub-001"});
 }
 
 TEST_CASE("patch store: nothing appears under the final name before commit, nor without it", "[data]") {
-  TempDir dir("commit");
+  const ScratchDir dir("commit");
   const std::string path = dir.file("store.h5");
   {
     PatchStoreWriter writer(path, settings());
@@ -361,9 +344,9 @@ TEST_CASE("patch store: nothing appears under the final name before commit, nor 
   }  // destroyed without commit, as when an exception unwinds
   CHECK_FALSE(fs::exists(abandoned));
   CHECK_FALSE(fs::exists(temporary));
-  CHECK(fs::is_empty(dir.path + "/") == false);  // only the committed store is left
+  CHECK(fs::is_empty(dir.path().string() + "/") == false);  // only the committed store is left
   std::vector<std::string> left;
-  for (const auto& entry : fs::directory_iterator(dir.path)) left.push_back(entry.path().filename().string());
+  for (const auto& entry : fs::directory_iterator(dir.path())) left.push_back(entry.path().filename().string());
   CHECK(left == std::vector<std::string>{"store.h5"});
 
   // Committing over an existing store replaces it.
@@ -372,7 +355,7 @@ TEST_CASE("patch store: nothing appears under the final name before commit, nor 
 }
 
 TEST_CASE("patch store: two threads reading at once get the same patches as one thread", "[data]") {
-  TempDir dir("threads");
+  const ScratchDir dir("threads");
   const std::string path = dir.file("store.h5");
   write_store(path, {make_subject("s0", 2, 24, 20, 16, 1), make_subject("s1", 2, 16, 24, 20, 2)},
               PatchStoreOptions{.chunk = {1, 8, 8, 8}, .gzip_level = 1});
@@ -423,7 +406,7 @@ TEST_CASE("patch store: h5ls lists the documented layout of a store voxtrain wro
     WARN("/usr/bin/h5ls is not installed (Debian package hdf5-tools): layout check skipped");
     return;
   }
-  TempDir dir("h5ls");
+  const ScratchDir dir("h5ls");
   const std::string path = dir.file("store.h5");
   {
     PatchStoreWriter writer(path, settings());
@@ -461,7 +444,7 @@ TEST_CASE("patch store: h5ls lists the documented layout of a store voxtrain wro
 // test (a store of format version 1 must stay readable) and by `voxdata inspect` in tests/cli/.
 namespace {
 
-const std::string kFixtureStore = std::string(VOXTRAIN_SOURCE_DIR) + "/tests/data/store/v1_store.h5";
+const std::string kFixtureStore = fixture_path("store/v1_store.h5");
 
 std::vector<Subject> fixture_subjects() {
   return {make_subject("sub-001", 2, 6, 5, 4, 1, true, true), make_subject("sub-002", 2, 5, 5, 3, 2, false, false)};

@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <omp.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -15,8 +14,11 @@
 #include "voxtrain/data/phantom.hpp"
 #include "voxtrain/io/nifti_image.hpp"
 
+#include "support/test_files.hpp"
+
 using voxtrain::Phantom;
 using voxtrain::PhantomSpec;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace fs = std::filesystem;
@@ -44,12 +46,7 @@ std::vector<double> class_fractions(const Phantom& p, int classes) {
 }
 
 std::string error_of(const std::vector<std::string>& args) {
-  try {
-    voxtrain::parse_phantoms_args(args);
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return error_or_none([&] { voxtrain::parse_phantoms_args(args); });
 }
 
 }  // namespace
@@ -170,7 +167,8 @@ TEST_CASE("phantoms: the result does not depend on the OpenMP thread count", "[d
 }
 
 TEST_CASE("phantoms: the written files read back with the same data and affine", "[data]") {
-  const fs::path dir = fs::temp_directory_path() / ("voxtrain_phantoms_" + std::to_string(::getpid())) / "new" / "dir";
+  const ScratchDir scratch("phantoms");
+  const fs::path dir = scratch.path() / "new" / "dir";
   voxtrain::PhantomDataSetOptions o;
   o.out = dir.string();
   o.subjects = 2;
@@ -206,7 +204,6 @@ TEST_CASE("phantoms: the written files read back with the same data and affine",
     CHECK(same_bytes(lab.data, p.label));
     check_geometry(lab);
   }
-  fs::remove_all(dir.parent_path().parent_path());
 }
 
 TEST_CASE("phantoms: arguments, defaults and one-line errors naming the flag", "[data]") {
@@ -253,12 +250,12 @@ TEST_CASE("phantoms: arguments, defaults and one-line errors naming the flag", "
 }
 
 TEST_CASE("phantoms: an --out that is a file is an error naming it", "[data]") {
-  const fs::path file = fs::temp_directory_path() / ("voxtrain_phantoms_file_" + std::to_string(::getpid()));
+  const ScratchDir scratch("phantoms_file");
+  const fs::path file = scratch.path() / "out";
   { std::FILE* f = std::fopen(file.c_str(), "w"); REQUIRE(f); std::fclose(f); }
   voxtrain::PhantomDataSetOptions o;
   o.out = file.string();
   o.subjects = 1;
   o.spec.size = 16;
   CHECK_THROWS_WITH(voxtrain::write_phantom_data_set(o), Contains("cannot create the --out directory") && Contains(file.string()));
-  fs::remove(file);
 }

@@ -10,6 +10,9 @@
 #include "voxtrain/data/preprocessing.hpp"
 #include "voxtrain/io/ini_file.hpp"
 
+#include "support/test_files.hpp"
+
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 using voxtrain::Subject;
 using voxtrain::Tensor;
@@ -73,20 +76,12 @@ TEST_CASE("preprocess_subject whitens each channel and checks labels against num
   }
   p.num_classes = 2;  // label value 2 is now out of range
   Subject bad = lps_subject();
-  try {
-    voxtrain::preprocess_subject(bad, p, {});
-    FAIL("no error");
-  } catch (const voxtrain::Error& e) {
-    CHECK_THAT(e.what(), Contains("sub-9") && Contains("label_normalisation"));
-  }
+  CHECK_THAT(error_message_of([&] { voxtrain::preprocess_subject(bad, p, {}); }),
+             Contains("sub-9") && Contains("label_normalisation"));
   p.modalities = {"T1"};
-  try {
-    Subject wrong = lps_subject();
-    voxtrain::preprocess_subject(wrong, p, {});
-    FAIL("no error");
-  } catch (const voxtrain::Error& e) {
-    CHECK_THAT(e.what(), Contains("sub-9") && Contains("2 channels") && Contains("1 image inputs"));
-  }
+  Subject wrong = lps_subject();
+  CHECK_THAT(error_message_of([&] { voxtrain::preprocess_subject(wrong, p, {}); }),
+             Contains("sub-9") && Contains("2 channels") && Contains("1 image inputs"));
 }
 
 TEST_CASE("preprocessing settings come from a NiftyNet configuration", "[data]") {
@@ -114,14 +109,11 @@ TEST_CASE("preprocessing settings come from a NiftyNet configuration", "[data]")
   CHECK(p.label_section == "label");
 
   auto message = [](const std::string& t) {
-    try {
+    return error_or_none([&] {
       const auto i = voxtrain::IniFile::parse(t, "c.ini");
       const auto s = voxtrain::input_sections(i);
       voxtrain::preprocessing_settings_from_ini(i, s, voxtrain::input_grouping(i, s));
-    } catch (const voxtrain::Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("(no error)");
+    });
   };
   CHECK_THAT(message("[a]\npath_to_search=.\npixdim=(1,1,1)\n[b]\npath_to_search=.\npixdim=(2,2,2)\n"
                      "[SEGMENTATION]\nimage = a, b\n"),

@@ -10,9 +10,12 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/resampling.hpp"
 
+#include "support/test_files.hpp"
+
 using voxtrain::Affine;
 using voxtrain::Subject;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -65,12 +68,7 @@ Subject ramp_subject(const Affine& affine, std::array<std::int64_t, 3> n) {
 }
 
 std::string error_of(int order) {
-  try {
-    voxtrain::interpolation_of_order(order, "config.ini [T1]");
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return error_or_none([&] { voxtrain::interpolation_of_order(order, "config.ini [T1]"); });
 }
 
 }  // namespace

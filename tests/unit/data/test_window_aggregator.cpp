@@ -3,14 +3,10 @@
 // independence from batching and order, and the window_seg_ file with inferred.csv.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -19,6 +15,8 @@
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/data/grid_sampler.hpp"
 #include "voxtrain/data/window_aggregator.hpp"
+
+#include "support/test_files.hpp"
 
 using voxtrain::AggregatedOutput;
 using voxtrain::AggregationSettings;
@@ -29,6 +27,7 @@ using voxtrain::Tensor;
 using voxtrain::TilingPlan;
 using voxtrain::WindowAggregator;
 using voxtrain::Weighting;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace fs = std::filesystem;
@@ -394,8 +393,8 @@ TEST_CASE("aggregator: uncovered voxels of an argmax map hold the whole-number f
 }
 
 TEST_CASE("aggregator: window_seg_<subject>__niftynet_out.nii.gz with the input's geometry, and inferred.csv", "[data][io]") {
-  const fs::path dir = fs::temp_directory_path() / ("voxtrain_infer_" + std::to_string(::getpid())) / "out";
-  fs::remove_all(dir.parent_path());
+  const ScratchDir scratch("infer");
+  const fs::path dir = scratch.path() / "out";
   voxtrain::NiftiImage geometry;
   geometry.data = Tensor::zeros({1, 3, 4, 5});
   geometry.affine = {{{0, 0, -2.5, 10}, {1.5, 0, 0, -20}, {0, 2, 0, 30}, {0, 0, 0, 1}}};
@@ -420,13 +419,11 @@ TEST_CASE("aggregator: window_seg_<subject>__niftynet_out.nii.gz with the input'
   // Writing sub-001 again replaces its row rather than adding one.
   voxtrain::write_inference_output(dir.string(), "sub-001", probs, geometry);
 
-  std::ifstream csv(dir / "inferred.csv");
-  std::stringstream text;
-  text << csv.rdbuf();
+  const std::string text = read_text((dir / "inferred.csv").string());
   const std::string abs_dir = fs::absolute(dir).lexically_normal().string();
-  CHECK(text.str() == fmt::format("\"sub,2\",\"{0}/window_seg_sub,2__seg.nii.gz\"\n"
-                                  "sub-001,{0}/window_seg_sub-001__niftynet_out.nii.gz\n",
-                                  abs_dir));
+  CHECK(text == fmt::format("\"sub,2\",\"{0}/window_seg_sub,2__seg.nii.gz\"\n"
+                            "sub-001,{0}/window_seg_sub-001__niftynet_out.nii.gz\n",
+                            abs_dir));
   std::size_t leftovers = 0;
   for (const auto& entry : fs::directory_iterator(dir)) leftovers += entry.path().filename().string().find(".tmp") != std::string::npos;
   CHECK(leftovers == 0);
@@ -434,5 +431,4 @@ TEST_CASE("aggregator: window_seg_<subject>__niftynet_out.nii.gz with the input'
   CHECK_THROWS_WITH(voxtrain::write_inference_output(dir.string(), "a/b", probs, geometry), Contains("'a/b'"));
   CHECK_THROWS_WITH(voxtrain::write_inference_output(dir.string(), "sub-4", Tensor::zeros({1, 3, 4, 4}), geometry),
                     Contains("reference image"));
-  fs::remove_all(dir.parent_path());
 }

@@ -19,25 +19,25 @@
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/io/hdf5_file.hpp"
 
+#include "support/test_files.hpp"
+
 using voxtrain::DType;
 using voxtrain::Hdf5Access;
 using voxtrain::Hdf5File;
 using voxtrain::Hdf5Layout;
 using voxtrain::Shape;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace fs = std::filesystem;
 
 namespace {
 
-// A fresh path in the system temp directory, removed when the test ends.
+// A fresh file path in a scratch directory, removed when the test ends.
 struct TempPath {
-  explicit TempPath(const std::string& name)
-      : path((fs::temp_directory_path() / ("voxtrain_test_" + std::to_string(::getpid()) + "_" + name)).string()) {
-    fs::remove_all(path);
-  }
-  ~TempPath() { fs::remove_all(path); }
+  explicit TempPath(const std::string& name) : path(dir.file(name)) {}
+  ScratchDir dir{"hdf5"};
   std::string path;
 };
 
@@ -61,15 +61,6 @@ bool same_bytes(const Tensor& a, const Tensor& b) {
   return a.shape() == b.shape() && a.dtype() == b.dtype() && std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0;
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
-
 // What f writes to stderr (file descriptor 2) while it runs.
 std::string stderr_of(const std::function<void()>& f) {
   TempPath capture("stderr.txt");
@@ -82,8 +73,7 @@ std::string stderr_of(const std::function<void()>& f) {
   std::fflush(stderr);
   ::dup2(saved, 2);
   ::close(saved);
-  std::ifstream in(capture.path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return voxtrain::testing::read_text(capture.path);
 }
 
 }  // namespace
@@ -203,11 +193,11 @@ TEST_CASE("hdf5: attributes of every kind round trip and are replaced when writt
   CHECK(g.has_attribute("count"));
   CHECK_FALSE(g.has_attribute("nope"));
 
-  const std::string missing = message_of([&] { (void)g.read_int_attribute("nope"); });
+  const std::string missing = error_or_none([&] { (void)g.read_int_attribute("nope"); });
   CHECK_THAT(missing, Contains(file.path) && Contains("attribute 'nope' is missing from /g"));
-  const std::string kind = message_of([&] { (void)g.read_int_attribute("text"); });
+  const std::string kind = error_or_none([&] { (void)g.read_int_attribute("text"); });
   CHECK_THAT(kind, Contains(file.path) && Contains("attribute 'text' of /g is string, expected an integer"));
-  const std::string several = message_of([&] { (void)g.read_string_attribute("list"); });
+  const std::string several = error_or_none([&] { (void)g.read_string_attribute("list"); });
   CHECK_THAT(several, Contains("holds 3 strings, expected one"));
 }
 
@@ -251,27 +241,27 @@ TEST_CASE("hdf5: groups list their members and report missing paths by name", "[
   CHECK_FALSE(root.has_dataset("nothing"));
   CHECK(root.open_dataset("names").read_strings() == std::vector<std::string>{"sub-2", "sub-1"});
   CHECK(root.open_group("b_group").open_group("inner").name() == "/b_group/inner");
-  CHECK_THAT(message_of([&] { (void)root.open_group("b_group").open_dataset("inner"); }),
+  CHECK_THAT(error_or_none([&] { (void)root.open_group("b_group").open_dataset("inner"); }),
              Contains(file.path) && Contains("dataset /b_group/inner is a group"));
-  CHECK_THAT(message_of([&] { (void)root.open_group("nope"); }), Contains("group /nope is missing"));
+  CHECK_THAT(error_or_none([&] { (void)root.open_group("nope"); }), Contains("group /nope is missing"));
 }
 
 TEST_CASE("hdf5: opening a missing, non-HDF5 or truncated file is one line naming it, nothing on stderr", "[io]") {
-  TempPath dir("open_errors");
-  fs::create_directories(dir.path);
-  const std::string missing = dir.path + "/missing.h5";
-  CHECK_THAT(message_of([&] { (void)Hdf5File::open(missing); }), Contains(missing + ": no such file"));
-  CHECK_THAT(message_of([&] { (void)Hdf5File::open(dir.path); }), Contains(dir.path + ": is a directory"));
+  const ScratchDir dir("open_errors");
+  const std::string missing = dir.file("missing.h5");
+  CHECK_THAT(error_or_none([&] { (void)Hdf5File::open(missing); }), Contains(missing + ": no such file"));
+  CHECK_THAT(error_or_none([&] { (void)Hdf5File::open(dir.path().string()); }),
+             Contains(dir.path().string() + ": is a directory"));
 
-  const std::string garbage = dir.path + "/garbage.h5";
+  const std::string garbage = dir.file("garbage.h5");
   std::ofstream(garbage) << std::string(4096, 'x');
   std::string message;
-  const std::string printed = stderr_of([&] { message = message_of([&] { (void)Hdf5File::open(garbage); }); });
+  const std::string printed = stderr_of([&] { message = error_or_none([&] { (void)Hdf5File::open(garbage); }); });
   CHECK_THAT(message, Contains(garbage + ": is not an HDF5 file"));
   CHECK(printed.empty());
 
   // A real file cut in half: the signature is there, the rest is not.
-  const std::string whole = dir.path + "/whole.h5", cut = dir.path + "/cut.h5";
+  const std::string whole = dir.file("whole.h5"), cut = dir.file("cut.h5");
   {
     Hdf5File f = Hdf5File::create(whole);
     f.root().write_dataset("x", pattern({64, 64}, DType::Float32, 1));
@@ -279,12 +269,12 @@ TEST_CASE("hdf5: opening a missing, non-HDF5 or truncated file is one line namin
   fs::copy_file(whole, cut);
   fs::resize_file(cut, fs::file_size(whole) / 2);
   CHECK(voxtrain::looks_like_hdf5(cut));
-  const std::string printed_cut = stderr_of([&] { message = message_of([&] { (void)Hdf5File::open(cut); }); });
+  const std::string printed_cut = stderr_of([&] { message = error_or_none([&] { (void)Hdf5File::open(cut); }); });
   CHECK_THAT(message, Contains(cut + ": cannot be opened as HDF5") && Contains("damaged or truncated"));
   CHECK(message.find('\n') == std::string::npos);
   CHECK(printed_cut.empty());
 
-  CHECK_THAT(message_of([&] { (void)Hdf5File::create(dir.path + "/no/such/dir/x.h5"); }),
+  CHECK_THAT(error_or_none([&] { (void)Hdf5File::create(dir.file("no/such/dir/x.h5")); }),
              Contains("/no/such/dir/x.h5: cannot create an HDF5 file"));
 }
 
@@ -302,7 +292,7 @@ TEST_CASE("hdf5: read-only opens ignore file locks; read-write opens still take 
   // The lock is real: HDF5's locking read-write open fails on it (unless locking was switched
   // off for the whole process by the environment).
   if (std::getenv("HDF5_USE_FILE_LOCKING") == nullptr)
-    CHECK_THAT(message_of([&] { (void)Hdf5File::open(file.path, Hdf5Access::ReadWrite); }),
+    CHECK_THAT(error_or_none([&] { (void)Hdf5File::open(file.path, Hdf5Access::ReadWrite); }),
                Contains(file.path + ": cannot be opened as HDF5"));
   ::close(fd);
   // Without the lock, read-write works and can change the file.
@@ -318,7 +308,7 @@ TEST_CASE("hdf5: a failing call names the file and the object", "[io]") {
   Hdf5File f = Hdf5File::create(file.path);
   const auto d = f.root().create_dataset("small", DType::Float32, {4, 4});
   // Resizing a fixed-size dataset fails inside HDF5.
-  const std::string message = message_of([&] { d.resize({8, 8}); });
+  const std::string message = error_or_none([&] { d.resize({8, 8}); });
   CHECK_THAT(message, Contains(file.path + ": /small: HDF5 call failed") && Contains("H5Dset_extent"));
   CHECK(message.find('\n') == std::string::npos);
 }

@@ -2,44 +2,28 @@
 // line numbers in every error, and NiftyNet's list, number and boolean value rules.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/io/ini_file.hpp"
 
+#include "support/test_files.hpp"
+
 using voxtrain::IniFile;
 using voxtrain::IniValue;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 using Catch::Matchers::Equals;
 
 namespace {
 
 std::string parse_error(const std::string& text) {
-  try {
-    IniFile::parse(text, "cfg/config.ini");
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  return error_or_none([&] { IniFile::parse(text, "cfg/config.ini"); });
 }
 
 IniValue value(const std::string& text) {
   return IniValue{.file = "config.ini", .section = "T1", .key = "k", .value = text, .line = 7};
-}
-
-template <class F>
-std::string value_error(F&& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
@@ -123,19 +107,15 @@ TEST_CASE("ini: structural errors name the file and line, duplicates name both l
 }
 
 TEST_CASE("ini: read() opens files and says when it cannot", "[io]") {
-  namespace fs = std::filesystem;
-  const fs::path dir = fs::temp_directory_path() / ("voxtrain_ini_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string path = (dir / "config.ini").string();
-  std::ofstream(path) << "[SYSTEM]\nmodel_dir = m\n";
+  const ScratchDir dir("ini");
+  const std::string path = dir.write("config.ini", "[SYSTEM]\nmodel_dir = m\n");
   const IniFile ini = IniFile::read(path);
   CHECK(ini.path() == path);
-  CHECK(ini.directory() == dir.string());
+  CHECK(ini.directory() == dir.path().string());
   CHECK(ini.value("SYSTEM", "model_dir")->value == "m");
-  CHECK_THAT(value_error([&] { IniFile::read((dir / "nope.ini").string()); }),
-             Contains("cannot read config file '" + (dir / "nope.ini").string() + "': No such file"));
-  CHECK_THAT(value_error([&] { IniFile::read(dir.string()); }), Contains("it is a directory"));
-  fs::remove_all(dir);
+  CHECK_THAT(error_or_none([&] { IniFile::read(dir.file("nope.ini")); }),
+             Contains("cannot read config file '" + dir.file("nope.ini") + "': No such file"));
+  CHECK_THAT(error_or_none([&] { IniFile::read(dir.path().string()); }), Contains("it is a directory"));
 }
 
 TEST_CASE("ini: string lists in NiftyNet's three spellings", "[io]") {
@@ -149,12 +129,12 @@ TEST_CASE("ini: string lists in NiftyNet's three spellings", "[io]") {
   CHECK(as_string_list(value("")).empty());
   CHECK(as_string_list(value("()")).empty());
   CHECK(as_string_list(value("{}")).empty());
-  CHECK_THAT(value_error([] { as_string_list(value("a,,b")); }),
+  CHECK_THAT(error_or_none([] { as_string_list(value("a,,b")); }),
              Equals("config.ini:7: [T1] k = a,,b: the list has an empty element: write it as a, b or (a, b) without "
                     "doubled or trailing commas"));
-  CHECK_THAT(value_error([] { as_string_list(value("a, b,")); }), Contains("empty element"));
-  CHECK_THAT(value_error([] { as_string_list(value("(a, b")); }), Contains("k = (a, b: '(' is not closed by ')'"));
-  CHECK_THAT(value_error([] { as_string_list(value("(a, (b))")); }), Contains("list element '(b)' holds a bracket"));
+  CHECK_THAT(error_or_none([] { as_string_list(value("a, b,")); }), Contains("empty element"));
+  CHECK_THAT(error_or_none([] { as_string_list(value("(a, b")); }), Contains("k = (a, b: '(' is not closed by ')'"));
+  CHECK_THAT(error_or_none([] { as_string_list(value("(a, (b))")); }), Contains("list element '(b)' holds a bracket"));
 }
 
 TEST_CASE("ini: numbers, number lists and booleans", "[io]") {
@@ -165,17 +145,17 @@ TEST_CASE("ini: numbers, number lists and booleans", "[io]") {
   CHECK(as_float_list(value("(1.0, .5, -2, 1e-3)")) == std::vector<double>{1.0, 0.5, -2.0, 0.001});
   CHECK(as_int(value(" 10 ")) == 10);
   CHECK(as_float(value("0.25")) == 0.25);
-  CHECK_THAT(value_error([] { as_int_list(value("(32, 3.5)")); }),
+  CHECK_THAT(error_or_none([] { as_int_list(value("(32, 3.5)")); }),
              Equals("config.ini:7: [T1] k = (32, 3.5): '3.5' is not an integer: expected integers such as (32, 32, 32)"));
-  CHECK_THAT(value_error([] { as_float_list(value("(1, x)")); }), Contains("'x' is not a finite number"));
-  CHECK_THAT(value_error([] { as_float_list(value("(1, nan)")); }), Contains("'nan' is not a finite number"));
-  CHECK_THAT(value_error([] { as_int(value("99999999999999999999")); }), Contains("expected an integer"));
-  CHECK_THAT(value_error([] { as_int(value("1 2")); }), Contains("expected an integer"));
-  CHECK_THAT(value_error([] { as_float(value("inf")); }), Contains("expected a finite number"));
-  CHECK_THAT(value_error([] { as_float(value("")); }), Contains("expected a finite number"));
+  CHECK_THAT(error_or_none([] { as_float_list(value("(1, x)")); }), Contains("'x' is not a finite number"));
+  CHECK_THAT(error_or_none([] { as_float_list(value("(1, nan)")); }), Contains("'nan' is not a finite number"));
+  CHECK_THAT(error_or_none([] { as_int(value("99999999999999999999")); }), Contains("expected an integer"));
+  CHECK_THAT(error_or_none([] { as_int(value("1 2")); }), Contains("expected an integer"));
+  CHECK_THAT(error_or_none([] { as_float(value("inf")); }), Contains("expected a finite number"));
+  CHECK_THAT(error_or_none([] { as_float(value("")); }), Contains("expected a finite number"));
   for (const char* yes : {"yes", "True", "t", "Y", "1"}) CHECK(as_bool(value(yes)));
   for (const char* no : {"no", "FALSE", "f", "n", "0"}) CHECK_FALSE(as_bool(value(no)));
-  CHECK_THAT(value_error([] { as_bool(value("maybe")); }),
+  CHECK_THAT(error_or_none([] { as_bool(value("maybe")); }),
              Equals("config.ini:7: [T1] k = maybe: expected a boolean: yes, true, t, y, 1 or no, false, f, n, 0"));
   CHECK(standardise_section_name("  my-input_1 (T1)  ") == "my-input_1 T1");
 }

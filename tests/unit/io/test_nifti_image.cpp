@@ -2,8 +2,6 @@
 // values; write/read round trips for every datatype, 3-D and 4-D, .nii and .nii.gz; error messages.
 #include <catch2/catch.hpp>
 
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +13,9 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/io/nifti_image.hpp"
 
+#include "support/fixtures.hpp"
+#include "support/test_files.hpp"
+
 using voxtrain::Affine;
 using voxtrain::DType;
 using voxtrain::NiftiDatatype;
@@ -22,13 +23,14 @@ using voxtrain::NiftiImage;
 using voxtrain::NiftiRead;
 using voxtrain::Shape;
 using voxtrain::Tensor;
+using namespace voxtrain::testing;
 using Catch::Matchers::Contains;
 
 namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(VOXTRAIN_SOURCE_DIR) / "tests" / "data" / "nifti";
+const fs::path kFixtures = fixture_path("nifti");
 
 struct Voxel {
   std::int64_t i, j, k, t;
@@ -82,20 +84,6 @@ template <class T> T at(const NiftiImage& img, std::int64_t i, std::int64_t j, s
   return img.data.data<T>()[((t * s[1] + k) * s[2] + j) * s[3] + i];
 }
 
-// A scratch directory removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("voxtrain_nifti_test_" + std::to_string(::getpid()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
 // Rotation about an oblique axis, anisotropic spacing (0.7, 1.2, 3.1) and a translation.
 Affine oblique_affine() {
   const double c = std::cos(0.4), s = std::sin(0.4), c2 = std::cos(-0.25), s2 = std::sin(-0.25);
@@ -120,16 +108,6 @@ Tensor ramp(const Shape& shape, DType dtype, double scale, double offset) {
     if (dtype == DType::UInt8) t.data<std::uint8_t>()[n] = static_cast<std::uint8_t>(v);
   }
   return t;
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const voxtrain::Error& e) {
-    return e.what();
-  }
-  FAIL("no voxtrain::Error was thrown");
-  return {};
 }
 
 }  // namespace
@@ -166,7 +144,7 @@ TEST_CASE("NIfTI files written by nibabel read to nibabel's values, affine and p
 }
 
 TEST_CASE("NIfTI write then read keeps voxels, affine, pixdim and codes", "[io]") {
-  TempDir dir;
+  const ScratchDir dir("nifti");
   struct Case {
     NiftiDatatype stored;
     DType dtype;
@@ -221,12 +199,12 @@ TEST_CASE("NIfTI write then read keeps voxels, affine, pixdim and codes", "[io]"
     }
   }
   // Nothing but the written files: no temporary left behind.
-  for (const auto& entry : fs::directory_iterator(dir.path))
+  for (const auto& entry : fs::directory_iterator(dir.path()))
     CHECK_THAT(entry.path().filename().string(), !Contains(".tmp-"));
 }
 
 TEST_CASE("a segmentation written like its input overlays it", "[io]") {
-  TempDir dir;
+  const ScratchDir dir("nifti");
   const NiftiImage t1 = voxtrain::read_nifti((kFixtures / "t1_int16_scaled.nii.gz").string());
   Tensor seg = ramp(Shape{3, 4, 5}, DType::Int32, 1, 0);
   for (std::int64_t n = 0; n < seg.numel(); ++n) seg.data<std::int32_t>()[n] %= 4;
@@ -242,22 +220,22 @@ TEST_CASE("a segmentation written like its input overlays it", "[io]") {
   for (std::int64_t n = 0; n < seg.numel(); ++n)
     REQUIRE(back.data.data<std::int32_t>()[n] == seg.data<std::int32_t>()[n]);
 
-  CHECK_THAT(message_of([&] { voxtrain::write_nifti_like(path, Tensor::zeros(Shape{3, 5, 4}), t1); }),
+  CHECK_THAT(error_message_of([&] { voxtrain::write_nifti_like(path, Tensor::zeros(Shape{3, 5, 4}), t1); }),
              Contains("seg.nii.gz") && Contains("[C, 3, 4, 5]"));
 }
 
 TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") {
-  TempDir dir;
+  const ScratchDir dir("nifti");
   auto one_line = [](const std::string& m) { return m.find('\n') == std::string::npos; };
 
   const std::string missing = dir.file("nope.nii.gz");
-  std::string m = message_of([&] { voxtrain::read_nifti(missing); });
+  std::string m = error_message_of([&] { voxtrain::read_nifti(missing); });
   CHECK_THAT(m, Contains(missing) && Contains("no such file"));
   CHECK(one_line(m));
 
   const std::string garbage = dir.file("garbage.nii");
   std::ofstream(garbage) << std::string(1000, 'x');
-  m = message_of([&] { voxtrain::read_nifti(garbage); });
+  m = error_message_of([&] { voxtrain::read_nifti(garbage); });
   CHECK_THAT(m, Contains(garbage) && Contains("cannot be read as NIfTI"));
   CHECK(one_line(m));
 
@@ -271,7 +249,7 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const std::string truncated = dir.file("truncated.nii.gz");
   std::ofstream(truncated, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-  m = message_of([&] { voxtrain::read_nifti(truncated); });
+  m = error_message_of([&] { voxtrain::read_nifti(truncated); });
   CHECK_THAT(m, Contains(truncated));
   CHECK(one_line(m));
 
@@ -292,7 +270,7 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
     f.seekp(0, std::ios::end);
     f.write(std::string(64, '\0').data(), 64);  // int64 voxels need twice the bytes
   }
-  m = message_of([&] { voxtrain::read_nifti(wide); });
+  m = error_message_of([&] { voxtrain::read_nifti(wide); });
   CHECK_THAT(m, Contains(wide) && Contains("INT64") && Contains("not supported"));
   CHECK(one_line(m));
 
@@ -305,7 +283,7 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
     f.seekp(40);
     f.write(reinterpret_cast<const char*>(dims), sizeof dims);
   }
-  m = message_of([&] { voxtrain::read_nifti(five); });
+  m = error_message_of([&] { voxtrain::read_nifti(five); });
   CHECK_THAT(m, Contains(five) && Contains("5 dimensions"));
 
   // A zero dimension (dim[3] = 0 at byte 46) and a negative spacing (pixdim[2] = -3 at byte 84):
@@ -318,7 +296,7 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
     f.seekp(46);
     f.write(reinterpret_cast<const char*>(&zero), 2);
   }
-  m = message_of([&] { voxtrain::read_nifti(empty_dim); });
+  m = error_message_of([&] { voxtrain::read_nifti(empty_dim); });
   CHECK_THAT(m, Contains(empty_dim) && Contains("dimension 3 of the header is 0") && Contains("2x2x0"));
   CHECK(one_line(m));
   const std::string negative = dir.file("negative_pixdim.nii");
@@ -329,17 +307,17 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
     f.seekp(84);
     f.write(reinterpret_cast<const char*>(&minus_three), 4);
   }
-  m = message_of([&] { voxtrain::read_nifti(negative); });
+  m = error_message_of([&] { voxtrain::read_nifti(negative); });
   CHECK_THAT(m, Contains(negative) && Contains("pixdim[2] = -3 is not a positive voxel spacing"));
   CHECK(one_line(m));
 
   // Label read of a non-integer image.
-  m = message_of([&] { voxtrain::read_nifti(good, NiftiRead::Label); });
+  m = error_message_of([&] { voxtrain::read_nifti(good, NiftiRead::Label); });
   CHECK_THAT(m, Contains(good) && Contains("not a whole number"));
 
   // Write failures: a directory that does not exist; a value int16 cannot hold.
   const std::string nowhere = dir.file("no/such/dir/out.nii");
-  m = message_of([&] { voxtrain::write_nifti(nowhere, small); });
+  m = error_message_of([&] { voxtrain::write_nifti(nowhere, small); });
   CHECK_THAT(m, Contains(nowhere) && Contains("cannot write"));
   CHECK(one_line(m));
   NiftiImage big;
@@ -347,7 +325,7 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
   big.affine = oblique_affine();
   big.stored_as = NiftiDatatype::Int16;
   const std::string overflow = dir.file("overflow.nii");
-  m = message_of([&] { voxtrain::write_nifti(overflow, big); });
+  m = error_message_of([&] { voxtrain::write_nifti(overflow, big); });
   CHECK_THAT(m, Contains(overflow) && Contains("int16 cannot hold"));
   CHECK_FALSE(fs::exists(overflow));
 }
