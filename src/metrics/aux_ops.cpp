@@ -54,6 +54,9 @@ class Parameters {
   }
   std::string required(const std::string& key, std::string_view what) const {
     if (auto value = optional_text(key)) return *value;
+    missing(key, what);
+  }
+  [[noreturn]] void missing(const std::string& key, std::string_view what) const {
     throw error("{}: {} needs the parameter '{}' ({})", where_, op_, key, what);
   }
 
@@ -197,7 +200,7 @@ const std::vector<Entry>& registry() {
       {"DiceMaskedOutput", with({"tags"}, dice_parameters),
        [](const Parameters& p) {
          std::vector<std::string> tags = p.list("tags");
-         if (tags.empty()) (void)p.required("tags", "the name of the mean, then optionally one name per class");
+         if (tags.empty()) p.missing("tags", "the name of the mean, then optionally one name per class");
          return std::make_unique<DiceMaskedOutput>(std::move(tags), dice_options(p), p.flags());
        }},
       {"NegLoss", {"tag"},
