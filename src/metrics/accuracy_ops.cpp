@@ -34,10 +34,11 @@ Matrix classifier_shape(const Tensor& predictions, const std::string& where) {
 // A [rows, cols] label, also accepted as [rows] when cols == 1.
 void check_matrix_label(const Tensor& label, Matrix m, const std::string& where, std::string_view expected) {
   const Shape& s = label.shape();
-  const bool fits = (s.rank() == 2 && s[0] == m.rows && s[1] == m.cols) || (s.rank() == 1 && s[0] == m.rows && m.cols == 1);
+  const bool fits =
+      (s.rank() == 2 && s[0] == m.rows && s[1] == m.cols) || (s.rank() == 1 && s[0] == m.rows && m.cols == 1);
   if (!fits)
-    throw error("{}: the label shape {} does not fit the predictions: expected {} = [{}, {}]{}", where,
-                s.to_string(), expected, m.rows, m.cols, m.cols == 1 ? fmt::format(" or [{}]", m.rows) : "");
+    throw error("{}: the label shape {} does not fit the predictions: expected {} = [{}, {}]{}", where, s.to_string(),
+                expected, m.rows, m.cols, m.cols == 1 ? fmt::format(" or [{}]", m.rows) : "");
 }
 
 // Where each head's channels start, for heads of the given widths.
@@ -51,9 +52,10 @@ std::vector<int> heads_of(const MulticlassOptions& o, std::int64_t channels, con
   if (o.label_format.empty()) return {static_cast<int>(channels)};
   const std::int64_t total = std::accumulate(o.label_format.begin(), o.label_format.end(), std::int64_t{0});
   if (total != channels)
-    throw error("{}: label_format gives {} channel(s) in all, but the predictions have {}: list each head's "
-                "channel count (1 for a binary head)",
-                where, total, channels);
+    throw error(
+        "{}: label_format gives {} channel(s) in all, but the predictions have {}: list each head's "
+        "channel count (1 for a binary head)",
+        where, total, channels);
   return o.label_format;
 }
 
@@ -110,9 +112,10 @@ AuxOutputs ComputeAccuracy::compute(const AuxInputs& inputs) const {
   const bool elementwise = t == p || (channels == 1 && aux_support::is_voxel_shaped(t, p, 1));
   const bool indices = channels >= 2 && aux_support::is_voxel_shaped(t, p, 1);
   if (!elementwise && !indices)
-    throw error("{}: the label shape {} does not fit the predictions shape {}: give labels of the same shape "
-                "(binary, 0/1) or class indices as [N, 1, ...] / [N, ...] for a multi-channel output",
-                where(), t.to_string(), inputs.predictions.shape().to_string());
+    throw error(
+        "{}: the label shape {} does not fit the predictions shape {}: give labels of the same shape "
+        "(binary, 0/1) or class indices as [N, 1, ...] / [N, ...] for a multi-channel output",
+        where(), t.to_string(), inputs.predictions.shape().to_string());
   const float* x = predictions.data<float>();
   const ElementReader label(inputs.label);
   double correct = 0.0, compared = 0.0;
@@ -144,8 +147,7 @@ AuxOutputs ComputeAccuracy::compute(const AuxInputs& inputs) const {
 
 // ---- ComputeBinaryPreds
 
-ComputeBinaryPreds::ComputeBinaryPreds(std::string binary_preds_name, std::string binary_labels_name,
-                                       AuxFlags flags)
+ComputeBinaryPreds::ComputeBinaryPreds(std::string binary_preds_name, std::string binary_labels_name, AuxFlags flags)
     : AuxOp("ComputeBinaryPreds", binary_preds_name, flags),
       preds_name_(std::move(binary_preds_name)),
       labels_name_(std::move(binary_labels_name)) {}
@@ -235,7 +237,8 @@ AuxOutputs ComputeMulticlassAccuracy::compute(const AuxInputs& inputs) const {
     for (std::size_t h = 0; h < widths.size(); ++h) {
       const std::int64_t e = n * heads.cols + static_cast<std::int64_t>(h), at = n * m.cols + offsets[h];
       if (widths[h] == 1) {
-        const double q = use_sigmoid_for_accuracy_ ? aux_support::sigmoid(x[at]) : processed[static_cast<std::size_t>(at)];
+        const double q =
+            use_sigmoid_for_accuracy_ ? aux_support::sigmoid(x[at]) : processed[static_cast<std::size_t>(at)];
         const bool truth = aux_support::binary_value(label[e], e, where(), "label", "a binary head's labels");
         correct += (q >= 0.5) == truth ? 1.0 : 0.0;
       } else {

@@ -41,8 +41,7 @@ const Tensor& named_tensor(const AuxInputs& inputs, const std::string& tag, std:
 int class_index(double v, int count, std::int64_t element, std::string_view where, std::string_view name);
 
 // 0 or 1; else Error naming the tensor, its element and what it should hold.
-bool binary_value(double v, std::int64_t element, std::string_view where, std::string_view name,
-                  std::string_view why);
+bool binary_value(double v, std::int64_t element, std::string_view where, std::string_view name, std::string_view why);
 
 // One value per voxel: t is p's shape with the channel axis of extent 1, or without that axis.
 bool is_voxel_shaped(const Shape& t, const Shape& p, int channel_axis);

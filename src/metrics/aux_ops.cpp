@@ -89,7 +89,8 @@ class Parameters {
   // "a, b", '["a", "b"]' or "(1, 3)": the items, each trimmed and unquoted.
   std::vector<std::string> list(const std::string& key) const {
     std::string text = optional_text(key).value_or("");
-    if (text.size() >= 2 && ((text.front() == '[' && text.back() == ']') || (text.front() == '(' && text.back() == ')')))
+    if (text.size() >= 2 &&
+        ((text.front() == '[' && text.back() == ']') || (text.front() == '(' && text.back() == ')')))
       text = text.substr(1, text.size() - 2);
     std::vector<std::string> items;
     std::size_t begin = 0;
@@ -97,8 +98,8 @@ class Parameters {
       const std::size_t comma = std::min(text.find(',', begin), text.size());
       std::string item = unquote(std::string_view(text).substr(begin, comma - begin));
       if (item.empty())
-        throw error("{}: {} parameter {} = '{}' has an empty item: separate names with single commas", where_, op_,
-                    key, text);
+        throw error("{}: {} parameter {} = '{}' has an empty item: separate names with single commas", where_, op_, key,
+                    text);
       items.push_back(std::move(item));
       begin = comma + 1;
     }
@@ -117,8 +118,8 @@ class Parameters {
     if (v == "channels_first") return DataFormat::ChannelsFirst;
     if (v == "channels_last") return DataFormat::ChannelsLast;
     const std::vector<std::string> valid = {"channels_first", "channels_last"};
-    throw error("{}: {} parameter data_format = '{}' is not known{}: use channels_first or channels_last", where_,
-                op_, value, did_you_mean(value, valid));
+    throw error("{}: {} parameter data_format = '{}' is not known{}: use channels_first or channels_last", where_, op_,
+                value, did_you_mean(value, valid));
   }
 
   AuxFlags flags() const { return {.do_summary = boolean("do_summary", true), .do_print = boolean("do_print", true)}; }
@@ -164,19 +165,21 @@ constexpr const char* kTagWhat = "the name its value is reported under";
 
 const std::vector<Entry>& registry() {
   static const std::vector<std::string> dice_parameters = {
-      "data_format", "skip_background", "is_onehot_targets", "is_independent_predictions", "jaccard", "threshold",
-      "mask_tag"};
+      "data_format", "skip_background", "is_onehot_targets", "is_independent_predictions",
+      "jaccard",     "threshold",       "mask_tag"};
   auto with = [](std::vector<std::string> head, const std::vector<std::string>& tail) {
     head.insert(head.end(), tail.begin(), tail.end());
     return head;
   };
   static const std::vector<Entry> entries = {
-      {"ComputeAccuracy", {"tag", "use_sigmoid"},
+      {"ComputeAccuracy",
+       {"tag", "use_sigmoid"},
        [](const Parameters& p) {
          return std::make_unique<ComputeAccuracy>(p.required("tag", kTagWhat), p.boolean("use_sigmoid", false),
                                                   p.flags());
        }},
-      {"ComputeBinaryPreds", {"binary_preds_name", "binary_labels_name"},
+      {"ComputeBinaryPreds",
+       {"binary_preds_name", "binary_labels_name"},
        [](const Parameters& p) {
          return std::make_unique<ComputeBinaryPreds>(p.text("binary_preds_name", "binary_preds"),
                                                      p.text("binary_labels_name", "binary_labels"), p.flags());
@@ -203,9 +206,11 @@ const std::vector<Entry>& registry() {
          if (tags.empty()) p.missing("tags", "the name of the mean, then optionally one name per class");
          return std::make_unique<DiceMaskedOutput>(std::move(tags), dice_options(p), p.flags());
        }},
-      {"NegLoss", {"tag"},
+      {"NegLoss",
+       {"tag"},
        [](const Parameters& p) { return std::make_unique<NegLoss>(p.required("tag", kTagWhat), p.flags()); }},
-      {"ReduceMeanMasked", {"tag", "mask_tag", "axis"},
+      {"ReduceMeanMasked",
+       {"tag", "mask_tag", "axis"},
        [](const Parameters& p) {
          return std::make_unique<ReduceMeanMasked>(p.required("tag", kTagWhat), p.text("mask_tag", ""),
                                                    p.optional_integer("axis"), p.flags());

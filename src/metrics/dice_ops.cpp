@@ -29,9 +29,10 @@ struct Layout {
 
 Layout layout_of(const Shape& shape, DataFormat format, const std::string& where) {
   if (shape.rank() < 2)
-    throw error("{}: the predictions tensor {} has rank {}: Dice needs [N, C, spatial...] (channels_first) "
-                "or [N, spatial..., C] (channels_last)",
-                where, shape.to_string(), shape.rank());
+    throw error(
+        "{}: the predictions tensor {} has rank {}: Dice needs [N, C, spatial...] (channels_first) "
+        "or [N, spatial..., C] (channels_last)",
+        where, shape.to_string(), shape.rank());
   Layout l;
   l.channels_last = format == DataFormat::ChannelsLast;
   l.channel_axis = l.channels_last ? shape.rank() - 1 : 1;
@@ -55,13 +56,15 @@ void check_label_shape(const Tensor& label, const Shape& p, const Layout& l, con
                        const std::string& where) {
   if (o.is_onehot_targets) {
     if (!(label.shape() == p))
-      throw error("{}: the label shape {} differs from the predictions shape {}: with is_onehot_targets = true "
-                  "the label has one 0/1 channel per class, in the same data_format",
-                  where, label.shape().to_string(), p.to_string());
+      throw error(
+          "{}: the label shape {} differs from the predictions shape {}: with is_onehot_targets = true "
+          "the label has one 0/1 channel per class, in the same data_format",
+          where, label.shape().to_string(), p.to_string());
   } else if (!is_voxel_shaped(label.shape(), p, l.channel_axis)) {
-    throw error("{}: the label shape {} does not fit the predictions shape {}: with is_onehot_targets = false "
-                "give class indices as {} (or set is_onehot_targets = true for one-hot labels)",
-                where, label.shape().to_string(), p.to_string(), voxel_shape_hint(l));
+    throw error(
+        "{}: the label shape {} does not fit the predictions shape {}: with is_onehot_targets = false "
+        "give class indices as {} (or set is_onehot_targets = true for one-hot labels)",
+        where, label.shape().to_string(), p.to_string(), voxel_shape_hint(l));
   }
 }
 
@@ -70,10 +73,11 @@ PairCounts count_pairs(const AuxInputs& in, const DiceOptions& o, const std::str
   const Shape& p_shape = in.predictions.shape();
   const Layout l = layout_of(p_shape, o.data_format, where);
   if (!o.is_independent_predictions && l.channels < 2)
-    throw error("{}: the predictions tensor {} has {} channel(s) on its {} axis, but arg-max needs one channel per "
-                "class, background included: set is_independent_predictions = true for a sigmoid output, or check "
-                "data_format",
-                where, p_shape.to_string(), l.channels, l.channels_last ? "last" : "second");
+    throw error(
+        "{}: the predictions tensor {} has {} channel(s) on its {} axis, but arg-max needs one channel per "
+        "class, background included: set is_independent_predictions = true for a sigmoid output, or check "
+        "data_format",
+        where, p_shape.to_string(), l.channels, l.channels_last ? "last" : "second");
   const std::int64_t first = o.skip_background ? 1 : 0;
   if (l.channels - first < 1)
     throw error("{}: skip_background = true leaves no class: the predictions tensor {} has {} channel(s)", where,
@@ -147,8 +151,7 @@ double overlap(double shared, double label, double predicted, bool jaccard) {
 
 void check_options(const DiceOptions& o, const std::string& where) {
   if (!(o.threshold >= 0.0 && o.threshold <= 1.0))
-    throw error("{}: threshold = {} is not a probability: give a value in [0, 1] (0.5 by default)", where,
-                o.threshold);
+    throw error("{}: threshold = {} is not a probability: give a value in [0, 1] (0.5 by default)", where, o.threshold);
 }
 
 }  // namespace
@@ -186,9 +189,10 @@ AuxOutputs DiceMaskedOutput::compute(const AuxInputs& inputs) const {
   const PairCounts counts = count_pairs(inputs, options_, where());
   const auto classes = static_cast<std::size_t>(counts.classes);
   if (tags_.size() != 1 && tags_.size() != 1 + classes)
-    throw error("{}: {} tags were given for {} class(es): give 1 (the mean only) or {} (the mean, then one per "
-                "class{})",
-                where(), tags_.size(), classes, 1 + classes, options_.skip_background ? ", background skipped" : "");
+    throw error(
+        "{}: {} tags were given for {} class(es): give 1 (the mean only) or {} (the mean, then one per "
+        "class{})",
+        where(), tags_.size(), classes, 1 + classes, options_.skip_background ? ", background skipped" : "");
   std::vector<double> scores(counts.shared.size());
   std::vector<double> class_sum(classes, 0.0), class_count(classes, 0.0);
   for (std::size_t i = 0; i < scores.size(); ++i) {

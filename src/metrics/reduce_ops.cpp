@@ -21,9 +21,10 @@ Index broadcast_strides(const Shape& mask, const Shape& of, const std::string& w
   bool fits = mask.rank() == of.rank();
   for (int a = 0; fits && a < of.rank(); ++a) fits = mask[a] == of[a] || mask[a] == 1;
   if (!fits)
-    throw error("{}: the mask '{}' has shape {}, which does not broadcast to the predictions {}: give the same rank "
-                "with each extent equal or 1",
-                where, tag, mask.to_string(), of.to_string());
+    throw error(
+        "{}: the mask '{}' has shape {}, which does not broadcast to the predictions {}: give the same rank "
+        "with each extent equal or 1",
+        where, tag, mask.to_string(), of.to_string());
   Index steps = mask.strides();
   for (int a = 0; a < of.rank(); ++a)
     if (mask[a] == 1) steps[static_cast<std::size_t>(a)] = 0;
@@ -54,13 +55,15 @@ NegLoss::NegLoss(std::string tag, AuxFlags flags) : AuxOp("NegLoss", tag, flags)
 
 AuxOutputs NegLoss::compute(const AuxInputs& inputs) const {
   if (!inputs.loss)
-    throw error("{}: no loss value was given for this iteration: NegLoss needs the loss (is the op run "
-                "before the loss is computed?)",
-                where());
+    throw error(
+        "{}: no loss value was given for this iteration: NegLoss needs the loss (is the op run "
+        "before the loss is computed?)",
+        where());
   if (!std::isfinite(*inputs.loss))
-    throw error("{}: the loss is {}: training diverged (lower the learning rate, check the labels and the "
-                "input normalisation)",
-                where(), *inputs.loss);
+    throw error(
+        "{}: the loss is {}: training diverged (lower the learning rate, check the labels and the "
+        "input normalisation)",
+        where(), *inputs.loss);
   const Tensor& p = inputs.predictions;
   const double samples = p.defined() && p.rank() >= 1 ? static_cast<double>(p.shape()[0]) : 1.0;
   AuxOutputs out;
@@ -95,16 +98,17 @@ AuxOutputs ReduceMeanMasked::compute(const AuxInputs& inputs) const {
   std::vector<double> sum(static_cast<std::size_t>(out_shape.numel()), 0.0), count(sum.size(), 0.0);
 
   const float* x = inputs.predictions.data<float>();
-  const aux_support::ElementReader mask_values = mask ? aux_support::ElementReader(*mask)
-                                                      : aux_support::ElementReader(inputs.predictions);
+  const aux_support::ElementReader mask_values =
+      mask ? aux_support::ElementReader(*mask) : aux_support::ElementReader(inputs.predictions);
   Index coordinate{};
   std::int64_t mask_at = 0, out_at = 0;
   for (std::int64_t e = 0; e < shape.numel(); ++e) {
     if (!mask || mask_values[mask_at] != 0.0) {
       if (std::isnan(x[e]))
-        throw error("{}: the predictions tensor {} holds NaN at element {} inside the mask: the network diverged "
-                    "(lower the learning rate, check the input normalisation)",
-                    where(), shape.to_string(), e);
+        throw error(
+            "{}: the predictions tensor {} holds NaN at element {} inside the mask: the network diverged "
+            "(lower the learning rate, check the input normalisation)",
+            where(), shape.to_string(), e);
       sum[static_cast<std::size_t>(out_at)] += x[e];
       count[static_cast<std::size_t>(out_at)] += 1.0;
     }

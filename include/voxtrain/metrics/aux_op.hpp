@@ -43,7 +43,7 @@ class AuxOp {
   // Throws Error (one line naming the op and the tensor) for inputs it cannot use.
   virtual AuxOutputs compute(const AuxInputs& inputs) const = 0;
 
-  const std::string& type() const { return type_; }  // Clara's class name, "ComputeDice"
+  const std::string& type() const { return type_; }    // Clara's class name, "ComputeDice"
   const std::string& where() const { return where_; }  // "ComputeDice 'val_dice'", for messages
   bool do_summary() const { return flags_.do_summary; }
   bool do_print() const { return flags_.do_print; }
