@@ -1,5 +1,7 @@
 // aux_op_test_support.hpp — small builders for the aux op tests: tensors from values, the
 // channels-last transpose, one-hot labels and batch slices, each a naive loop.
+// (In their own namespace: helpers of the same name and arguments elsewhere in the test binary
+// would otherwise be one inline function to the linker.)
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -13,7 +15,7 @@
 #include "voxtrain/core/tensor.hpp"
 #include "voxtrain/metrics/aux_ops.hpp"
 
-namespace voxtrain::test {
+namespace voxtrain::test::aux_ops {
 
 inline Tensor floats(const Shape& shape, const std::vector<double>& values) {
   REQUIRE(static_cast<std::int64_t>(values.size()) == shape.numel());
@@ -93,4 +95,4 @@ std::string error_of(F&& f) {
   return "(no error)";
 }
 
-}  // namespace voxtrain::test
+}  // namespace voxtrain::test::aux_ops

@@ -9,7 +9,7 @@
 #include "voxtrain/metrics/aux_ops.hpp"
 
 using namespace voxtrain;
-using namespace voxtrain::test;
+using namespace voxtrain::test::aux_ops;
 using Catch::Matchers::Contains;
 
 namespace {

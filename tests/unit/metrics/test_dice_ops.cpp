@@ -10,7 +10,7 @@
 #include "voxtrain/metrics/dice_ops.hpp"
 
 using namespace voxtrain;
-using namespace voxtrain::test;
+using namespace voxtrain::test::aux_ops;
 using Catch::Matchers::Contains;
 
 namespace {

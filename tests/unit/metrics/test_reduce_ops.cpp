@@ -8,7 +8,7 @@
 #include "voxtrain/metrics/reduce_ops.hpp"
 
 using namespace voxtrain;
-using namespace voxtrain::test;
+using namespace voxtrain::test::aux_ops;
 using Catch::Matchers::Contains;
 
 TEST_CASE("NegLoss: minus the loss, weighted by the batch size", "[metrics]") {
