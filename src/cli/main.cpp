@@ -1,5 +1,6 @@
 // main.cpp — the voxtrain command. Subcommands (train, inference, evaluate, inspect) are added
-// here as the engine grows; today it answers --help and --version.
+// here as the engine grows; today: evaluate.
+#include "voxtrain/apps/evaluation.hpp"
 #include "voxtrain/core/command_line.hpp"
 
 int main(int argc, char** argv) {
@@ -7,6 +8,7 @@ int main(int argc, char** argv) {
       "voxtrain",
       "Train and run 3D medical-image segmentation networks on one or many GPUs or CPU nodes\n"
       "(start it with mpirun or srun for several ranks).",
-      {}};
+      {{"evaluate", "Per-subject segmentation metrics (Dice, distances, ...) against reference label maps",
+        voxtrain::run_evaluate_command}}};
   return voxtrain::run_program(program, argc, argv);
 }
