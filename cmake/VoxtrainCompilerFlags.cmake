@@ -16,7 +16,13 @@ if(VOXTRAIN_SANITIZE)
 endif()
 
 # __FILE__ relative to the source tree, so error messages read "src/core/x.cpp:12".
+# Ninja may name sources relative to the build directory ("../src/x.cpp", or "../../repo/src/x.cpp"
+# for a build outside the tree): map that prefix too.
 add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fmacro-prefix-map=${PROJECT_SOURCE_DIR}/=>")
+file(RELATIVE_PATH _voxtrain_source_from_build "${CMAKE_BINARY_DIR}" "${PROJECT_SOURCE_DIR}")
+if(_voxtrain_source_from_build)
+  add_compile_options("$<$<COMPILE_LANGUAGE:C,CXX>:-fmacro-prefix-map=${_voxtrain_source_from_build}/=>")
+endif()
 
 function(voxtrain_target_defaults target)
   set(warnings -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Woverloaded-virtual
