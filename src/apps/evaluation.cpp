@@ -180,7 +180,19 @@ struct EvaluateOptions {
   bool help = false;
 };
 
-std::string flag_hint() { return "run 'voxtrain evaluate --help' for the options"; }
+const CommandFlags& evaluate_flags() {
+  static const CommandFlags command{"voxtrain",
+                                    "evaluate",
+                                    {{"--seg", "DIR"},
+                                     {"--ref", "DIR"},
+                                     {"--num-classes", "K"},
+                                     {"--metrics", "M"},
+                                     {"--skip-background"},
+                                     {"--out", "FILE"},
+                                     {"--seg-postfix", "P"},
+                                     {"--ref-contains", "K"}}};
+  return command;
+}
 
 int parse_num_classes(const std::string& text) {
   int value = 0;
@@ -194,38 +206,16 @@ int parse_num_classes(const std::string& text) {
 }
 
 EvaluateOptions parse_evaluate_args(const std::vector<std::string>& args) {
-  static const std::vector<std::string> flags{"--seg",         "--ref", "--num-classes", "--metrics",
-                                              "--skip-background", "--out", "--seg-postfix", "--ref-contains",
-                                              "--help"};
+  const ParsedArgs parsed = parse_flags(evaluate_flags(), args);
   EvaluateOptions o;
-  for (std::size_t a = 0; a < args.size(); ++a) {
-    const std::string& arg = args[a];
-    if (arg == "-h" || arg == "--help" || arg == "help") {
-      o.help = true;
-      return o;
-    }
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
-      throw error("evaluate: unexpected argument '{}': every setting is a flag such as --seg DIR; {}", arg,
-                  flag_hint());
-    std::string flag = arg, value;
-    bool has_value = false;
-    if (const auto eq = arg.find('='); eq != std::string::npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    if (std::find(flags.begin(), flags.end(), flag) == flags.end() || flag == "--help")
-      throw error("evaluate: unknown option '{}'{}; {}", flag, did_you_mean(flag, flags), flag_hint());
+  o.help = parsed.help;
+  if (o.help) return o;
+  for (const auto& [flag, value] : parsed.flags) {
     if (flag == "--skip-background") {
-      if (has_value) throw error("evaluate: --skip-background takes no value; {}", flag_hint());
       o.settings.skip_background = true;
       continue;
     }
-    if (!has_value) {
-      if (a + 1 >= args.size()) throw error("evaluate: {} needs a value; {}", flag, flag_hint());
-      value = args[++a];
-    }
-    if (value.empty()) throw error("evaluate: {} is empty; {}", flag, flag_hint());
+    if (value.empty()) throw error("evaluate: {} is empty; {}", flag, options_hint(evaluate_flags()));
     if (flag == "--seg") o.seg = value;
     else if (flag == "--ref") o.ref = value;
     else if (flag == "--out") o.out = value;

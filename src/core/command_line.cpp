@@ -1,4 +1,5 @@
-// command_line.cpp — subcommand dispatch with --help and --version, and one-line errors.
+// command_line.cpp — subcommand dispatch with --help and --version, a subcommand's flag parser,
+// and one-line errors.
 #include "voxtrain/core/command_line.hpp"
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include <exception>
 
 #include "voxtrain/core/build_info.hpp"
+#include "voxtrain/core/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/core/text.hpp"
@@ -116,6 +118,74 @@ std::vector<std::string> comma_separated(std::string_view command, std::string_v
     start = comma + 1;
   }
   return items;
+}
+
+}  // namespace voxtrain
+
+namespace voxtrain {
+namespace {
+
+const FlagSpec* find_flag(const CommandFlags& command, const std::string& name) {
+  for (const FlagSpec& f : command.flags)
+    if (f.name == name || (!f.short_name.empty() && f.short_name == name)) return &f;
+  return nullptr;
+}
+
+Error unknown_option(const CommandFlags& command, const std::string& name) {
+  std::vector<std::string> names;
+  for (const FlagSpec& f : command.flags) names.push_back(f.name);
+  names.emplace_back("--help");
+  return error("{}: unknown option '{}'{}; {}", command.command, name, did_you_mean(name, names),
+               options_hint(command));
+}
+
+// An example of the command's flags for "every setting is a flag such as -c CONFIG".
+std::string first_flag_example(const CommandFlags& command) {
+  VOX_ASSERT(!command.flags.empty());
+  const FlagSpec& f = command.flags.front();
+  const std::string& name = f.short_name.empty() ? f.name : f.short_name;
+  return f.value_name.empty() ? name : fmt::format("{} {}", name, f.value_name);
+}
+
+}  // namespace
+
+std::string options_hint(const CommandFlags& command) {
+  return fmt::format("run '{} {} --help' for the options", command.program, command.command);
+}
+
+ParsedArgs parse_flags(const CommandFlags& command, const std::vector<std::string>& args) {
+  ParsedArgs parsed;
+  for (std::size_t a = 0; a < args.size(); ++a) {
+    const std::string& arg = args[a];
+    if (is_help(arg)) {
+      parsed.help = true;
+      return parsed;
+    }
+    if (arg.size() < 2 || arg[0] != '-') {
+      if (!command.takes_positionals)
+        throw error("{}: unexpected argument '{}': every setting is a flag such as {}; {}", command.command, arg,
+                    first_flag_example(command), options_hint(command));
+      parsed.positionals.push_back(arg);
+      continue;
+    }
+    const std::size_t eq = arg.starts_with("--") ? arg.find('=') : std::string::npos;
+    const std::string name = arg.substr(0, eq);
+    if (is_help(name)) throw error("{}: {} takes no value; {}", command.command, name, options_hint(command));
+    const FlagSpec* flag = find_flag(command, name);
+    if (flag == nullptr) throw unknown_option(command, name);
+    ParsedFlag& out = parsed.flags.emplace_back(ParsedFlag{flag->name, {}});
+    if (eq != std::string::npos) {
+      if (flag->value_name.empty())
+        throw error("{}: {} takes no value; {}", command.command, flag->name, options_hint(command));
+      out.value = arg.substr(eq + 1);
+    } else if (!flag->value_name.empty()) {
+      if (a + 1 >= args.size())
+        throw error("{}: {} needs a value (e.g. {} {}); {}", command.command, name, name, flag->value_name,
+                    options_hint(command));
+      out.value = args[++a];
+    }
+  }
+  return parsed;
 }
 
 }  // namespace voxtrain

@@ -131,23 +131,21 @@ std::string convert_usage() {
 }
 
 ConvertOptions parse_convert_args(const std::vector<std::string>& args) {
-  static const std::vector<std::string> flags{"--config", "--images", "--image-contains", "--label-contains",
-                                              "--set", "--out", "--phase", "--compression", "--help"};
+  static const CommandFlags command{"voxdata",
+                                    "convert",
+                                    {{"--config", "CONFIG", "-c"},
+                                     {"--images", "DIR"},
+                                     {"--image-contains", "K"},
+                                     {"--label-contains", "K"},
+                                     {"--set", "KEY=VALUE"},
+                                     {"--out", "STORE.h5"},
+                                     {"--phase", "P"},
+                                     {"--compression", "C"}}};
+  const ParsedArgs parsed = parse_flags(command, args);
   ConvertOptions o;
-  for (std::size_t a = 0; a < args.size(); ++a) {
-    std::string flag = args[a], value;
-    if (flag == "-h" || flag == "--help") {
-      o.help = true;
-      return o;
-    }
-    if (flag == "-c") flag = "--config";
-    if (const auto eq = flag.find('='); flag.starts_with("--") && eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (std::find(flags.begin(), flags.end(), flag) != flags.end()) {
-      if (a + 1 >= args.size()) throw error("convert: {} needs a value; see 'voxdata convert --help'", flag);
-      value = args[++a];
-    }
+  o.help = parsed.help;
+  if (o.help) return o;
+  for (const auto& [flag, value] : parsed.flags) {
     if (flag == "--config") o.config = value;
     else if (flag == "--images") o.images = comma_separated("convert", flag, value);
     else if (flag == "--image-contains") o.image_contains = comma_separated("convert", flag, value);
@@ -158,10 +156,7 @@ ConvertOptions parse_convert_args(const std::vector<std::string>& args) {
       o.extra_network.push_back(value);
     } else if (flag == "--out") o.out = value;
     else if (flag == "--phase") o.phase = value;
-    else if (flag == "--compression") o.compression = value;
-    else
-      throw error("convert: unknown option '{}'{}; see 'voxdata convert --help'", args[a],
-                  flag.starts_with("--") ? fmt::format(" (options: {})", fmt::join(flags, ", ")) : std::string());
+    else o.compression = value;
   }
   const bool explicit_form = !o.images.empty() || !o.image_contains.empty() || !o.label_contains.empty();
   if (!o.config.empty() && explicit_form)

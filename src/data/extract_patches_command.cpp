@@ -2,14 +2,13 @@
 // subject of a store (keyed by seed, subject and slot), written with the subjects to a new store.
 #include "voxtrain/data/extract_patches_command.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
+#include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/progress_bar.hpp"
 #include "voxtrain/data/patch_store.hpp"
@@ -77,34 +76,25 @@ std::string extract_patches_usage() {
 }
 
 ExtractPatchesOptions parse_extract_patches_args(const std::vector<std::string>& args) {
-  static const std::vector<std::string> flags{"--out", "--window", "--per-subject", "--sampler", "--seed"};
+  static const CommandFlags command{"voxdata",
+                                    "extract-patches",
+                                    {{"--out", "OUT.h5"}, {"--window", "W"}, {"--per-subject", "N"}, {"--sampler", "S"},
+                                     {"--seed", "S"}},
+                                    true};
+  const ParsedArgs parsed = parse_flags(command, args);
   ExtractPatchesOptions o;
-  for (std::size_t a = 0; a < args.size(); ++a) {
-    std::string flag = args[a], value;
-    if (flag == "-h" || flag == "--help") {
-      o.help = true;
-      return o;
-    }
-    if (!flag.starts_with("-")) {
-      if (!o.store.empty()) throw error("extract-patches: give one input store, not '{}' and '{}'", o.store, flag);
-      o.store = flag;
-      continue;
-    }
-    if (const auto eq = flag.find('='); eq != std::string::npos) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    } else if (std::find(flags.begin(), flags.end(), flag) != flags.end()) {
-      if (a + 1 >= args.size()) throw error("extract-patches: {} needs a value; see 'voxdata extract-patches --help'", flag);
-      value = args[++a];
-    }
+  o.help = parsed.help;
+  if (o.help) return o;
+  if (parsed.positionals.size() > 1)
+    throw error("extract-patches: give one input store, not '{}' and '{}'", parsed.positionals[0],
+                parsed.positionals[1]);
+  if (!parsed.positionals.empty()) o.store = parsed.positionals[0];
+  for (const auto& [flag, value] : parsed.flags) {
     if (flag == "--out") o.out = value;
     else if (flag == "--window") o.window = parse_window(value);
     else if (flag == "--per-subject") o.per_subject = parse_number<std::int64_t>(flag, value);
     else if (flag == "--sampler") o.sampler = parse_sampler_kind(value, "--sampler");
-    else if (flag == "--seed") o.seed = parse_number<std::uint64_t>(flag, value);
-    else
-      throw error("extract-patches: unknown option '{}' (options: {}); see 'voxdata extract-patches --help'", args[a],
-                  fmt::join(flags, ", "));
+    else o.seed = parse_number<std::uint64_t>(flag, value);
   }
   if (o.store.empty()) throw error("extract-patches: the input store is missing: voxdata extract-patches STORE.h5 --out OUT.h5");
   if (o.out.empty()) throw error("extract-patches: --out OUT.h5 is missing: say where to write the patches");

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/patch_store.hpp"
 #include "voxtrain/io/hdf5_file.hpp"
@@ -136,16 +137,13 @@ std::string inspect_file(const std::string& path) {
 }
 
 int run_inspect_command(const std::vector<std::string>& args) {
-  std::vector<std::string> files;
-  for (const std::string& arg : args) {
-    if (arg == "-h" || arg == "--help" || arg == "help") {
-      std::fputs(inspect_usage().c_str(), stdout);
-      return 0;
-    }
-    if (arg.size() > 1 && arg[0] == '-')
-      throw error("inspect: unknown option '{}'; run 'voxdata inspect --help' for the usage", arg);
-    files.push_back(arg);
+  static const CommandFlags command{"voxdata", "inspect", {}, true};
+  const ParsedArgs parsed = parse_flags(command, args);
+  if (parsed.help) {
+    std::fputs(inspect_usage().c_str(), stdout);
+    return 0;
   }
+  const std::vector<std::string>& files = parsed.positionals;
   if (files.empty()) throw error("inspect: no file given: name a .nii/.nii.gz image or an HDF5 patch store (voxdata inspect FILE)");
   for (std::size_t f = 0; f < files.size(); ++f) {
     const std::string report = inspect_file(files[f]);

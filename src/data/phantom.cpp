@@ -13,10 +13,10 @@
 #include <numbers>
 #include <system_error>
 
+#include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/progress_bar.hpp"
 #include "voxtrain/core/random.hpp"
-#include "voxtrain/core/text.hpp"
 
 namespace voxtrain {
 namespace {
@@ -122,8 +122,6 @@ std::vector<std::vector<double>> draw_levels(const PhantomSpec& spec, int subjec
   }
   return levels;
 }
-
-std::string flag_hint() { return "run 'voxdata phantoms --help' for the options"; }
 
 }  // namespace
 
@@ -269,31 +267,15 @@ T parse_number(const std::string& flag, const std::string& text, const char* exa
 }  // namespace
 
 PhantomDataSetOptions parse_phantoms_args(const std::vector<std::string>& args) {
-  static const std::vector<std::string> flags{"--out", "--subjects", "--size", "--classes", "--modalities", "--seed", "--help"};
+  static const CommandFlags command{"voxdata", "phantoms",
+                                    {{"--out", "DIR"}, {"--subjects", "N"}, {"--size", "S"}, {"--classes", "K"},
+                                     {"--modalities", "M"}, {"--seed", "S"}}};
+  const ParsedArgs parsed = parse_flags(command, args);
   PhantomDataSetOptions o;
+  o.help = parsed.help;
+  if (o.help) return o;
   bool have_out = false;
-  for (std::size_t a = 0; a < args.size(); ++a) {
-    const std::string& arg = args[a];
-    if (arg == "-h" || arg == "--help" || arg == "help") {
-      o.help = true;
-      return o;
-    }
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0)
-      throw error("phantoms: unexpected argument '{}': every setting is a flag such as --out DIR; {}", arg, flag_hint());
-    std::string flag = arg, value;
-    bool has_value = false;
-    if (const auto eq = arg.find('='); eq != std::string::npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    if (std::find(flags.begin(), flags.end(), flag) == flags.end() || flag == "--help")
-      throw error("phantoms: unknown option '{}'{}; {}", flag, did_you_mean(flag, flags), flag_hint());
-    if (!has_value) {
-      if (a + 1 >= args.size())
-        throw error("phantoms: {} needs a value (e.g. {} {}); {}", flag, flag, flag == "--out" ? "DIR" : "10", flag_hint());
-      value = args[++a];
-    }
+  for (const auto& [flag, value] : parsed.flags) {
     if (flag == "--out") {
       if (value.empty()) throw error("phantoms: --out is empty: give the directory to write, e.g. --out data/phantoms");
       o.out = value;

@@ -12,7 +12,6 @@
 
 #include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/core/text.hpp"
 #include "voxtrain/data/input_discovery.hpp"
 
 namespace voxtrain {
@@ -20,7 +19,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string flag_hint() { return "run 'voxdata split --help' for the options"; }
+const CommandFlags& split_flags() {
+  static const CommandFlags command{"voxdata",
+                                    "split",
+                                    {{"--config", "CONFIG", "-c"},
+                                     {"--out", "FILE"},
+                                     {"--seed", "S"},
+                                     {"--validation-fraction", "F"},
+                                     {"--inference-fraction", "F"},
+                                     {"--force"},
+                                     {"--images", "DIR"},
+                                     {"--image-contains", "K"},
+                                     {"--label-contains", "K"}}};
+  return command;
+}
+
+std::string flag_hint() { return options_hint(split_flags()); }
 
 std::string from_config_dir(const IniFile& ini, const std::string& path) {
   const fs::path p(path);
@@ -150,36 +164,14 @@ std::string split_usage() {
 }
 
 SplitOptions parse_split_args(const std::vector<std::string>& args) {
-  static const std::vector<std::string> flags{"--config", "--out", "--seed", "--validation-fraction",
-                                              "--inference-fraction", "--force", "--images", "--image-contains",
-                                              "--label-contains", "--help"};
+  const ParsedArgs parsed = parse_flags(split_flags(), args);
   SplitOptions o;
-  for (std::size_t a = 0; a < args.size(); ++a) {
-    const std::string& arg = args[a];
-    if (arg == "-h" || arg == "--help" || arg == "help") {
-      o.help = true;
-      return o;
-    }
-    std::string flag = arg == "-c" ? std::string("--config") : arg, value;
-    bool has_value = false;
-    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) {
-      if (arg != "-c")
-        throw error("split: unexpected argument '{}': every setting is a flag such as -c CONFIG; {}", arg, flag_hint());
-    } else if (const auto eq = arg.find('='); eq != std::string::npos) {
-      flag = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    if (std::find(flags.begin(), flags.end(), flag) == flags.end() || flag == "--help")
-      throw error("split: unknown option '{}'{}; {}", flag, did_you_mean(flag, flags), flag_hint());
+  o.help = parsed.help;
+  if (o.help) return o;
+  for (const auto& [flag, value] : parsed.flags) {
     if (flag == "--force") {
-      if (has_value) throw error("split: --force takes no value; {}", flag_hint());
       o.force = true;
       continue;
-    }
-    if (!has_value) {
-      if (a + 1 >= args.size()) throw error("split: {} needs a value; {}", flag == "--config" ? arg : flag, flag_hint());
-      value = args[++a];
     }
     if (value.empty()) throw error("split: {} is empty; {}", flag, flag_hint());
     if (flag == "--config") o.config = value;

@@ -94,6 +94,27 @@ std::int64_t arg_max(const float* x, std::int64_t begin, std::int64_t end) {
   return std::max_element(x + begin, x + end) - (x + begin);
 }
 
+// The checked layout of a multi-head classifier's inputs: predictions [N, C] split into heads,
+// and the label [N, heads] (one value per head) that goes with them.
+struct HeadLayout {
+  Matrix predictions;                 // [N, C]
+  std::vector<int> widths;            // channels of each head
+  Matrix labels;                      // [N, heads]
+  std::vector<std::int64_t> offsets;  // each head's first channel
+};
+
+HeadLayout head_layout(const AuxInputs& inputs, const MulticlassOptions& o, const std::string& where) {
+  aux_support::require_predictions(inputs.predictions, where);
+  aux_support::require_host(inputs.label, where, "label");
+  HeadLayout l;
+  l.predictions = classifier_shape(inputs.predictions, where);
+  l.widths = heads_of(o, l.predictions.cols, where);
+  l.labels = {l.predictions.rows, static_cast<std::int64_t>(l.widths.size())};
+  check_matrix_label(inputs.label, l.labels, where, "one label per head");
+  l.offsets = head_offsets(l.widths);
+  return l;
+}
+
 }  // namespace
 
 // ---- ComputeAccuracy
@@ -183,14 +204,8 @@ ComputeMulticlassPreds::ComputeMulticlassPreds(std::string preds_name, std::stri
 }
 
 AuxOutputs ComputeMulticlassPreds::compute(const AuxInputs& inputs) const {
-  aux_support::require_predictions(inputs.predictions, where());
-  aux_support::require_host(inputs.label, where(), "label");
-  const Matrix m = classifier_shape(inputs.predictions, where());
-  const std::vector<int> widths = heads_of(options_, m.cols, where());
-  const Matrix heads{m.rows, static_cast<std::int64_t>(widths.size())};
-  check_matrix_label(inputs.label, heads, where(), "one label per head");
+  const auto [m, widths, heads, offsets] = head_layout(inputs, options_, where());
   const ElementReader label(inputs.label);
-  const std::vector<std::int64_t> offsets = head_offsets(widths);
   std::vector<double> expanded(static_cast<std::size_t>(m.rows * m.cols), 0.0);
   for (std::int64_t n = 0; n < m.rows; ++n) {
     for (std::size_t h = 0; h < widths.size(); ++h) {
@@ -222,16 +237,10 @@ ComputeMulticlassAccuracy::ComputeMulticlassAccuracy(std::string tag, Multiclass
 }
 
 AuxOutputs ComputeMulticlassAccuracy::compute(const AuxInputs& inputs) const {
-  aux_support::require_predictions(inputs.predictions, where());
-  aux_support::require_host(inputs.label, where(), "label");
-  const Matrix m = classifier_shape(inputs.predictions, where());
-  const std::vector<int> widths = heads_of(options_, m.cols, where());
-  const Matrix heads{m.rows, static_cast<std::int64_t>(widths.size())};
-  check_matrix_label(inputs.label, heads, where(), "one label per head");
+  const auto [m, widths, heads, offsets] = head_layout(inputs, options_, where());
   const float* x = inputs.predictions.data<float>();
   const std::vector<double> processed = process_heads(x, m, widths, options_);
   const ElementReader label(inputs.label);
-  const std::vector<std::int64_t> offsets = head_offsets(widths);
   double correct = 0.0;
   for (std::int64_t n = 0; n < m.rows; ++n) {
     for (std::size_t h = 0; h < widths.size(); ++h) {
