@@ -13,6 +13,7 @@
 #include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/progress_bar.hpp"
+#include "voxtrain/core/text.hpp"
 #include "voxtrain/data/dataset_split.hpp"
 #include "voxtrain/data/input_discovery.hpp"
 #include "voxtrain/data/patch_store.hpp"
@@ -49,56 +50,71 @@ std::vector<SubjectFiles> training_subjects(const IniFile& ini, const std::vecto
   return subjects_of_phase(ini, all, "training");
 }
 
-HistogramLandmarks landmarks_for(const IniFile& ini, const std::vector<SubjectFiles>& all,
-                                 const PreprocessingSettings& settings, ConvertSummary& summary,
-                                 const ConvertProgress& stage, const std::function<void(const std::string&)>& advance) {
-  const std::string& ref = settings.normalisation.histogram_ref_file;
-  if (fs::exists(ref)) return read_landmarks_file(ref, settings.modalities);
-  const auto subjects = training_subjects(ini, all);
-  if (stage) stage("histogram", static_cast<std::int64_t>(subjects.size()));
-  std::map<std::string, std::vector<Landmarks>> per_modality;
-  for (const SubjectFiles& files : subjects) {
-    Subject s = load_subject_files(files);
-    preprocess_subject_grid(s, settings.spatial);
-    const TrainingImage image{files.id, &s.image};
-    for (const auto& [modality, l] : training_image_landmarks(image, settings.modalities, settings.normalisation))
-      per_modality[modality].push_back(l);
-    if (advance) advance(files.id);
-  }
-  HistogramLandmarks landmarks = average_landmarks(per_modality, settings.modalities);
-  fs::create_directories(fs::path(ref).parent_path());
-  write_landmarks_file(ref, landmarks);
-  summary.trained_landmarks = ref;
-  return landmarks;
+// The trained parts of the preprocessing: histogram landmarks (normalisation = True) and the label
+// mapping (label_normalisation = True), each read from histogram_ref_file when it holds them, else
+// trained in ONE pass over the training subjects (one subject in memory at a time) and written there.
+struct Trained {
+  std::optional<HistogramLandmarks> landmarks;
+  std::optional<LabelMapping> labels;
+};
+
+bool file_has_label_mapping(const std::string& ref, const std::string& label_section) {
+  if (!fs::exists(ref)) return false;
+  const auto key = label_mapping_keys(label_section).first;
+  for (const auto& line : read_reference_file(ref))
+    if (line.name == key) return true;
+  return false;
 }
 
-LabelMapping label_mapping_for(const IniFile& ini, const std::vector<SubjectFiles>& all,
-                               const PreprocessingSettings& settings, ConvertSummary& summary,
-                               const ConvertProgress& stage, const std::function<void(const std::string&)>& advance) {
-  const std::string& ref = settings.normalisation.histogram_ref_file;
-  const auto keys = label_mapping_keys(settings.label_section);
-  if (fs::exists(ref)) {
-    for (const auto& line : read_reference_file(ref))
-      if (line.name == keys.first) return read_label_mapping(ref, settings.label_section);
-  }
+void add_label_values(const Tensor& label, std::set<std::int32_t>& values) {
+  const std::int32_t* v = label.data<std::int32_t>();
+  for (std::int64_t e = 0; e < label.numel(); ++e) values.insert(v[e]);
+}
+
+Trained trained_preprocessing(const IniFile& ini, const std::vector<SubjectFiles>& all,
+                              const PreprocessingSettings& settings, ConvertSummary& summary,
+                              const ConvertProgress& stage, const std::function<void(const std::string&)>& advance) {
+  const NormalisationSettings& n = settings.normalisation;
+  const std::string& ref = n.histogram_ref_file;
+  if (n.label_normalisation && settings.label_section.empty())
+    throw error("{}: label_normalisation = True but no label input is grouped; set [SEGMENTATION] label", ini.path());
+  Trained t;
+  if (n.normalisation && fs::exists(ref)) t.landmarks = read_landmarks_file(ref, settings.modalities);
+  if (n.label_normalisation && file_has_label_mapping(ref, settings.label_section))
+    t.labels = read_label_mapping(ref, settings.label_section);
+  const bool train_landmarks = n.normalisation && !t.landmarks;
+  const bool train_labels = n.label_normalisation && !t.labels;
+  if (!train_landmarks && !train_labels) return t;
+
   const auto subjects = training_subjects(ini, all);
-  if (stage) stage("labels", static_cast<std::int64_t>(subjects.size()));
+  if (stage) stage("training preprocessing", static_cast<std::int64_t>(subjects.size()));
+  std::map<std::string, std::vector<Landmarks>> per_modality;
   std::set<std::int32_t> values;
   for (const SubjectFiles& files : subjects) {
     Subject s = load_subject_files(files);
     preprocess_subject_grid(s, settings.spatial);
-    const LabelSubject one{files.id, &s.label};
-    for (std::int32_t v : train_label_mapping({one}, 0).from) values.insert(v);
+    if (train_landmarks)
+      for (const auto& [modality, l] : training_image_landmarks({files.id, &s.image}, settings.modalities, n))
+        per_modality[modality].push_back(l);
+    if (train_labels) add_label_values(s.label, values);
     if (advance) advance(files.id);
   }
-  // Train on one synthetic map holding every value seen: the mapping of their union.
-  Tensor all_values = Tensor::empty({1, 1, 1, static_cast<std::int64_t>(values.size())}, DType::Int32);
-  std::copy(values.begin(), values.end(), all_values.data<std::int32_t>());
-  LabelMapping mapping = train_label_mapping({LabelSubject{"training subjects", &all_values}}, settings.num_classes);
   fs::create_directories(fs::path(ref).parent_path());
-  write_label_mapping(ref, mapping, settings.label_section);
-  summary.trained_labels = ref;
-  return mapping;
+  if (train_landmarks) {
+    t.landmarks = average_landmarks(per_modality, settings.modalities);
+    write_landmarks_file(ref, *t.landmarks);
+    summary.trained_landmarks = ref;
+  }
+  if (train_labels) {
+    // The mapping of the union of every subject's values: trained on one map holding each value once
+    // (train_label_mapping also refuses more values than num_classes, listing them).
+    Tensor seen = Tensor::empty({1, 1, 1, static_cast<std::int64_t>(values.size())}, DType::Int32);
+    std::copy(values.begin(), values.end(), seen.data<std::int32_t>());
+    t.labels = train_label_mapping({LabelSubject{"the training subjects", &seen}}, settings.num_classes);
+    write_label_mapping(ref, *t.labels, settings.label_section);
+    summary.trained_labels = ref;
+  }
+  return t;
 }
 
 }  // namespace
@@ -126,7 +142,8 @@ std::string convert_usage() {
          "  --images DIR[,DIR...]      without a config: directories holding the .nii/.nii.gz files\n"
          "  --image-contains K[,K...]  without a config: one image channel per file-name keyword\n"
          "  --label-contains K         without a config: the keyword of the label files\n"
-         "  --set KEY=VALUE            without a config: a [NETWORK] setting, e.g. --set whitening=True\n"
+         "  --set KEY=VALUE            without a config: a setting a config would hold, e.g. --set whitening=True,\n"
+         "                             --set pixdim=(1,1,1), --set label_normalisation=True (see docs/DATA_PIPELINE.md)\n"
          "  -h, --help                 show this help\n";
 }
 
@@ -172,10 +189,52 @@ ConvertOptions parse_convert_args(const std::vector<std::string>& args) {
   return o;
 }
 
+namespace {
+
+// Where each --set key goes in the configuration the explicit form stands for.
+const std::vector<std::string> kSetInputKeys{"pixdim", "axcodes"};  // every input section
+const std::vector<std::string> kSetNetworkKeys{"whitening", "normalise_foreground_only", "foreground_type",
+                                               "multimod_foreground_type", "normalisation", "histogram_ref_file",
+                                               "norm_type", "cutoff", "percentile_clipping", "clipping_percentiles",
+                                               "clipping_rescale"};
+const std::vector<std::string> kSetSegmentationKeys{"label_normalisation", "num_classes"};
+
+bool contains(const std::vector<std::string>& keys, const std::string& key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+// The --set lines as (key, value), every key one convert reads; an unknown key is refused.
+std::vector<std::pair<std::string, std::string>> set_lines(const ConvertOptions& o) {
+  std::vector<std::string> known = kSetInputKeys;
+  known.insert(known.end(), kSetNetworkKeys.begin(), kSetNetworkKeys.end());
+  known.insert(known.end(), kSetSegmentationKeys.begin(), kSetSegmentationKeys.end());
+  std::vector<std::pair<std::string, std::string>> lines;
+  for (const auto& kv : o.extra_network) {
+    const auto eq = kv.find('=');
+    std::string key = to_lower(kv.substr(0, eq));
+    if (!contains(known, key))
+      throw error("convert: --set {}: '{}' is not a setting convert uses{}; it takes {}", kv, key,
+                  did_you_mean(key, known), join(known));
+    lines.emplace_back(std::move(key), kv.substr(eq + 1));
+  }
+  return lines;
+}
+
+}  // namespace
+
 IniFile explicit_convert_config(const ConvertOptions& o) {
+  const auto lines = set_lines(o);
+  auto lines_for = [&](const std::vector<std::string>& keys) {
+    std::string text;
+    for (const auto& [key, value] : lines)
+      if (contains(keys, key)) text += fmt::format("{} = {}\n", key, value);
+    return text;
+  };
   std::string text;
   auto section = [&](const std::string& keyword) {
-    text += fmt::format("[{}]\npath_to_search = {}\nfilename_contains = {}\n", keyword, fmt::join(o.images, ", "), keyword);
+    text += fmt::format("[{}]\npath_to_search = {}\nfilename_contains = {}\n", keyword, fmt::join(o.images, ", "),
+                        keyword);
+    text += lines_for(kSetInputKeys);
   };
   for (const auto& k : o.image_contains) section(k);
   if (!o.label_contains.empty()) {
@@ -184,12 +243,10 @@ IniFile explicit_convert_config(const ConvertOptions& o) {
   }
   const std::string out_dir = fs::absolute(o.out).parent_path().string();
   text += fmt::format("[SYSTEM]\nmodel_dir = {}\n[NETWORK]\n", out_dir);
-  for (const auto& kv : o.extra_network) {
-    const auto eq = kv.find('=');
-    text += fmt::format("{} = {}\n", kv.substr(0, eq), kv.substr(eq + 1));
-  }
+  text += lines_for(kSetNetworkKeys);
   text += fmt::format("[SEGMENTATION]\nimage = {}\n", fmt::join(o.image_contains, ", "));
   if (!o.label_contains.empty()) text += fmt::format("label = {}\n", o.label_contains);
+  text += lines_for(kSetSegmentationKeys);
   return IniFile::parse(text, "(command line)");
 }
 
@@ -206,14 +263,9 @@ ConvertSummary run_convert(const ConvertOptions& o, const std::function<void(con
                 ini.path());
 
   ConvertSummary summary;
-  std::optional<HistogramLandmarks> landmarks;
-  std::optional<LabelMapping> labels;
-  if (settings.normalisation.normalisation) landmarks = landmarks_for(ini, all, settings, summary, stage, advance);
-  if (settings.normalisation.label_normalisation) {
-    if (settings.label_section.empty())
-      throw error("{}: label_normalisation = True but no label input is grouped; set [SEGMENTATION] label", ini.path());
-    labels = label_mapping_for(ini, all, settings, summary, stage, advance);
-  }
+  const Trained t = trained_preprocessing(ini, all, settings, summary, stage, advance);
+  const auto& landmarks = t.landmarks;
+  const auto& labels = t.labels;
   const TrainedPreprocessing trained{landmarks ? &*landmarks : nullptr, labels ? &*labels : nullptr};
 
   PatchStoreOptions store_options;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/logger.hpp"
 #include "voxtrain/data/grid_sampler.hpp"
 
 namespace voxtrain {
@@ -21,6 +22,7 @@ std::string describe_grid_inference(const Subject& preprocessed, const GridInfer
 Tensor infer_subject(const Subject& preprocessed, const OriginalGrid& grid, const WindowNetwork& network,
                      const GridInferenceSpec& spec) {
   if (spec.batch_size < 1) throw error("[INFERENCE] batch_size = {} is too small: give 1 or more", spec.batch_size);
+  log_info("inference: {}", describe_grid_inference(preprocessed, spec));  // the memory it needs, up front
   TilingPlan plan = make_tiling_plan(preprocessed.size_ijk(), spec.window, spec.aggregation.border, 0, preprocessed.id);
   WindowAggregator aggregator(plan, spec.output_channels, spec.aggregation);
   GridSampler sampler(preprocessed, std::move(plan));

@@ -393,6 +393,10 @@ Tensor PatchStoreReader::read_label_patch(std::int64_t index, const PatchLocatio
   return read_patch(index, at, "label");
 }
 
+Tensor PatchStoreReader::read_weight_patch(std::int64_t index, const PatchLocation& at) const {
+  return read_patch(index, at, "weight");
+}
+
 StoredPatches PatchStoreReader::read_patches(std::int64_t first, std::int64_t count) const {
   if (first < 0 || count < 0 || first + count > patch_count_)
     throw error("{}: patches {} to {} are out of range: the patch store holds {} patches", path_, first,

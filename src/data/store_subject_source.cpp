@@ -22,7 +22,7 @@ class StoreReader final : public SubjectReader {
     AugmentedPatch p;
     p.image = store_.read_image_patch(s, at);
     if (info(s).has_label) p.label = store_.read_label_patch(s, at);
-    if (info(s).has_weight) p.weight = crop_patch(read_subject(index).weight, at);
+    if (info(s).has_weight) p.weight = store_.read_weight_patch(s, at);
     return p;
   }
 

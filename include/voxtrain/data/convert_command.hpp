@@ -20,7 +20,7 @@ struct ConvertOptions {
   std::vector<std::string> images;          // --images DIR[,DIR...]
   std::vector<std::string> image_contains;  // --image-contains T1[,T2...]
   std::string label_contains;               // --label-contains Label
-  std::vector<std::string> extra_network;   // --set key=value lines for [NETWORK] (explicit form)
+  std::vector<std::string> extra_network;   // --set key=value lines (explicit form): input, [NETWORK] or [SEGMENTATION] keys
   std::string out;                          // --out STORE.h5
   std::string phase = "all";                // --phase all|training|validation|inference
   std::string compression = "none";         // --compression none|gzip|gzip-N
@@ -31,7 +31,9 @@ std::string convert_usage();
 ConvertOptions parse_convert_args(const std::vector<std::string>& args);
 
 // The configuration the explicit form stands for: one input section per keyword, [SEGMENTATION]
-// grouping them, the --set lines in [NETWORK]; parsed as if it were a file in the current directory.
+// grouping them, each --set line in the section that holds its key (pixdim/axcodes in every input
+// section, normalisation keys in [NETWORK], label_normalisation/num_classes in [SEGMENTATION]; an
+// unknown key is refused); parsed as if it were a file in the current directory.
 IniFile explicit_convert_config(const ConvertOptions& options);
 
 struct ConvertSummary {

@@ -28,7 +28,8 @@ using WindowNetwork = std::function<Tensor(const Tensor& windows)>;
 // memory, e.g. "sub-001: 27 windows of 64x64x64 (border 8x8x8), aggregation needs 54.0 MiB".
 std::string describe_grid_inference(const Subject& preprocessed, const GridInferenceSpec& spec);
 
-// Runs the network over the subject's grid windows and returns the aggregated output on the
+// Logs describe_grid_inference first (the memory it will need), then runs the network over the
+// subject's grid windows and returns the aggregated output on the
 // ORIGINAL grid: int32 labels [1, D, H, W] (Argmax: argmax first, then nearest-neighbour back) or
 // float32 [K, D, H, W] (Probabilities/Raw: linear back). The result does not depend on batch_size.
 Tensor infer_subject(const Subject& preprocessed, const OriginalGrid& grid, const WindowNetwork& network,

@@ -130,6 +130,8 @@ class PatchStoreReader {
   Tensor read_image_patch(std::int64_t index, const PatchLocation& at) const;
   // The same for the label, [1, d, h, w] int32 (0 outside); throws when the subject has none.
   Tensor read_label_patch(std::int64_t index, const PatchLocation& at) const;
+  // The same for the weight map, [1, d, h, w] float32 (0 outside); throws when the subject has none.
+  Tensor read_weight_patch(std::int64_t index, const PatchLocation& at) const;
 
   std::int64_t patch_count() const { return patch_count_; }
   bool patches_have_labels() const { return patches_have_labels_; }

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_files.hpp"
 #include "voxtrain/apps/evaluation.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/io/nifti_image.hpp"
@@ -33,23 +34,6 @@ namespace fs = std::filesystem;
 namespace {
 
 const fs::path kFixtures = fs::path(VOXTRAIN_SOURCE_DIR) / "tests" / "data" / "evaluation";
-
-struct TempDir {
-  fs::path root;
-  explicit TempDir(const std::string& name)
-      : root(fs::temp_directory_path() / ("voxtrain_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  ~TempDir() { fs::remove_all(root); }
-};
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 std::vector<std::string> split_commas(const std::string& line) {
   std::vector<std::string> out;
@@ -196,15 +180,15 @@ TEST_CASE("evaluate the fixtures: every metric of every subject and label equals
 }
 
 TEST_CASE("evaluate NIfTI files written in a temp dir: rows, mean rows, CSV text, summary", "[apps]") {
-  const TempDir t("evaluate");
+  const voxtrain::testing::ScratchDir t("evaluate");
   // Label 1: ref voxels 0-4, seg 0-2 (tp 3, fn 2, dice 0.75, Hausdorff 2 voxels x 2 mm = 4).
   // Label 2: ref 6-7, seg 5-6 (tp 1, fp 1, fn 1, dice 0.5, Hausdorff 2). Background 0 is skipped.
-  const std::string seg = write_line(t.root / "seg" / "window_seg_case1__niftynet_out.nii.gz", {1, 1, 1, 0, 0, 2, 2, 0});
-  const std::string ref = write_line(t.root / "ref" / "case1_Label.nii.gz", {1, 1, 1, 1, 1, 0, 2, 2});
-  write_line(t.root / "ref" / "case2_Label.nii.gz", {0, 0, 0, 0, 0, 0, 0, 0});
+  const std::string seg = write_line(t.path() / "seg" / "window_seg_case1__niftynet_out.nii.gz", {1, 1, 1, 0, 0, 2, 2, 0});
+  const std::string ref = write_line(t.path() / "ref" / "case1_Label.nii.gz", {1, 1, 1, 1, 1, 0, 2, 2});
+  write_line(t.path() / "ref" / "case2_Label.nii.gz", {0, 0, 0, 0, 0, 0, 0, 0});
   const FileMatching m = voxtrain::match_evaluation_files(
-      voxtrain::evaluation_files((t.root / "seg").string(), "--seg"),
-      voxtrain::evaluation_files((t.root / "ref").string(), "--ref"));
+      voxtrain::evaluation_files((t.path() / "seg").string(), "--seg"),
+      voxtrain::evaluation_files((t.path() / "ref").string(), "--ref"));
   REQUIRE(m.pairs.size() == 1);
   CHECK(m.pairs[0].subject_id == "case1");
   CHECK(names_of(m.unmatched_ref) == std::vector<std::string>{"case2_Label.nii.gz"});
@@ -217,9 +201,9 @@ TEST_CASE("evaluate NIfTI files written in a temp dir: rows, mean rows, CSV text
   const auto result = voxtrain::evaluate_subjects(m.pairs, settings, [&](const EvaluationPair& p) { seen.push_back(p.subject_id); });
   CHECK(seen == std::vector<std::string>{"case1"});
   CHECK(result.labels == std::vector<int>{1, 2});
-  const fs::path csv = t.root / "out" / "metrics.csv";
+  const fs::path csv = t.path() / "out" / "metrics.csv";
   voxtrain::write_evaluation_csv(csv.string(), result);
-  CHECK(read_all(csv) ==
+  CHECK(voxtrain::testing::read_text(csv.string()) ==
         "subject_id,label,dice,tp,fp,fn,hausdorff_distance\n"
         "case1,1,0.75,3,0,2,4\n"
         "case1,2,0.5,1,1,1,2\n"
@@ -248,25 +232,25 @@ TEST_CASE("summary: mean and population standard deviation over subjects, NaN le
 }
 
 TEST_CASE("bad pairs: shapes, affines, labels out of range, several volumes; each error names the files", "[apps]") {
-  const TempDir t("evaluate_bad");
+  const voxtrain::testing::ScratchDir t("evaluate_bad");
   EvaluationSettings settings;
   settings.num_classes = 3;
-  const std::string ref = write_line(t.root / "ref.nii.gz", {0, 1, 1, 2});
+  const std::string ref = write_line(t.path() / "ref.nii.gz", {0, 1, 1, 2});
   auto evaluate = [&](const std::string& seg, const std::string& reference) {
     return voxtrain::evaluate_subjects({EvaluationPair{.subject_id = "x", .seg_path = seg, .ref_path = reference}}, settings);
   };
-  const std::string shorter = write_line(t.root / "short.nii.gz", {0, 1, 1});
+  const std::string shorter = write_line(t.path() / "short.nii.gz", {0, 1, 1});
   CHECK_THROWS_WITH(evaluate(shorter, ref), Contains(fmt::format("segmentation '{}' is 3 x 1 x 1 voxels but reference '{}' is 4 x 1 x 1", shorter, ref)) &&
                                                 Contains("resample the segmentation onto the reference"));
-  const std::string wider = write_line(t.root / "wide.nii.gz", {0, 1, 1, 2}, 2.5);
+  const std::string wider = write_line(t.path() / "wide.nii.gz", {0, 1, 1, 2}, 2.5);
   CHECK_THROWS_WITH(evaluate(wider, ref), Contains(fmt::format("segmentation '{}' and reference '{}' have different affines (row 0, column 0: 2.5 vs 2)", wider, ref)));
-  const std::string high = write_line(t.root / "high.nii.gz", {0, 1, 3, 2});
+  const std::string high = write_line(t.path() / "high.nii.gz", {0, 1, 3, 2});
   CHECK_THROWS_WITH(evaluate(high, ref), Contains(fmt::format("segmentation '{}' holds label 3 at voxel (2, 0, 0), outside [0, 3) for --num-classes 3", high)));
-  const std::string negative = write_line(t.root / "negative.nii.gz", {0, 1, 1, -1}, 2.0, NiftiDatatype::Int16);
+  const std::string negative = write_line(t.path() / "negative.nii.gz", {0, 1, 1, -1}, 2.0, NiftiDatatype::Int16);
   CHECK_THROWS_WITH(evaluate(ref, negative), Contains(fmt::format("reference '{}' holds label -1 at voxel (3, 0, 0)", negative)));
   NiftiImage two = line_image({0, 1, 1, 2, 0, 1, 1, 2});
   two.data = two.data.reshaped({2, 1, 1, 4});
-  const std::string probabilities = (t.root / "two.nii.gz").string();
+  const std::string probabilities = (t.path() / "two.nii.gz").string();
   voxtrain::write_nifti(probabilities, two);
   CHECK_THROWS_WITH(evaluate(probabilities, ref), Contains(fmt::format("segmentation '{}' has 2 volumes: a label map has one", probabilities)));
   CHECK_THROWS_WITH(voxtrain::parse_metric_names("dice,hausdorf_distance"),

@@ -137,6 +137,12 @@ TEST_CASE("convert's arguments: one line for each mistake", "[data]") {
   CHECK_THAT(m({"-c", "a.ini", "--out", "x.h5", "--compression", "zip"}), Contains("--compression"));
   CHECK_THAT(m({"-c", "a.ini", "--out", "x.h5", "--frob"}), Contains("unknown option '--frob'"));
   CHECK_THAT(m({"--images", "d", "--out", "x.h5"}), Contains("--image-contains"));
+  // A --set key convert does not read is refused, not silently ignored.
+  const std::string unknown = error_message_of([] {
+    voxtrain::explicit_convert_config(voxtrain::parse_convert_args(
+        {"--images", ".", "--image-contains", "T1", "--set", "whitenning=True", "--out", "x.h5"}));
+  });
+  CHECK_THAT(unknown, Contains("--set whitenning=True") && Contains("'whitening'"));
 }
 
 TEST_CASE("extract-patches writes sampled windows that equal the subjects' voxels at their locations", "[data]") {
@@ -205,4 +211,55 @@ TEST_CASE("the example config configs/phantom_segmentation.ini splits and conver
   CHECK(store.fingerprint().settings.at("spatial.pixdim") == "(1.2, 1.2, 1.2)");
   CHECK(store.fingerprint().settings.at("normalisation.whitening") == "true");
   voxtrain::check_store_against_config(dir.file("all.h5"), ini);
+}
+
+TEST_CASE("convert trains histogram landmarks and the label mapping in one pass into one file", "[data]") {
+  ScratchDir dir("convert_both");
+  write_phantoms(dir.file("nii"), 3);
+  auto o = voxtrain::parse_convert_args({"--images", dir.file("nii"), "--image-contains", "T1,T2", "--label-contains",
+                                         "Label", "--set", "normalisation=True", "--set", "label_normalisation=True",
+                                         "--out", dir.file("s.h5")});
+  std::vector<std::string> stages;
+  int advanced = 0;
+  const auto summary = voxtrain::run_convert(o, [&](const std::string&) { ++advanced; },
+                                             [&](const std::string& stage, std::int64_t) { stages.push_back(stage); });
+  CHECK(stages == std::vector<std::string>{"training preprocessing", "convert"});  // one training pass
+  CHECK(advanced == 3 + 3);
+  CHECK(summary.trained_landmarks == dir.file("histogram_ref_file.txt"));
+  CHECK(summary.trained_labels == summary.trained_landmarks);
+  const std::string ref = voxtrain::testing::read_text(summary.trained_landmarks);
+  CHECK_THAT(ref, Contains("T1 0 ") && Contains("T2 0 ") && Contains("label_Label-from 0 1 2\n") &&
+                      Contains("label_Label-to 0 1 2\n"));
+  // A second conversion reads both from the file and trains nothing.
+  stages.clear();
+  o.out = dir.file("again.h5");
+  const auto again = voxtrain::run_convert(o, {}, [&](const std::string& stage, std::int64_t) { stages.push_back(stage); });
+  CHECK(stages == std::vector<std::string>{"convert"});
+  CHECK(again.trained_landmarks.empty());
+  CHECK(voxtrain::PatchStoreReader(dir.file("again.h5")).fingerprint() ==
+        voxtrain::PatchStoreReader(dir.file("s.h5")).fingerprint());
+}
+
+TEST_CASE("a store subject source reads weight patches as hyperslabs equal to the stored map's crop", "[data]") {
+  ScratchDir dir("store_weight");
+  voxtrain::Subject s;
+  s.id = "w-1";
+  s.image = Tensor::empty({1, 5, 6, 7});
+  s.weight = Tensor::empty({1, 5, 6, 7});
+  for (std::int64_t e = 0; e < s.image.numel(); ++e) {
+    s.image.data<float>()[e] = static_cast<float>(e);
+    s.weight.data<float>()[e] = 0.25f * static_cast<float>(e % 13);
+  }
+  s.affine = {{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}};
+  voxtrain::PatchStoreWriter writer(dir.file("w.h5"), {});
+  writer.add_subject(s);
+  writer.commit();
+  const voxtrain::StoreSubjectSource source(dir.file("w.h5"));
+  auto reader = source.open_reader();
+  const voxtrain::PatchLocation at{0, {-2, 1, 3}, {4, 5, 7}};
+  const auto p = reader->read_patch(0, at);
+  REQUIRE(p.weight.defined());
+  CHECK_FALSE(p.label.defined());
+  const Tensor expected = voxtrain::crop_patch(s.weight, at);
+  CHECK(std::memcmp(p.weight.raw_data(), expected.raw_data(), expected.nbytes()) == 0);
 }

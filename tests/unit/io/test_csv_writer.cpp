@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "support/test_files.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/io/csv_writer.hpp"
 
@@ -18,23 +19,6 @@ using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct TempDir {
-  fs::path root;
-  explicit TempDir(const std::string& name)
-      : root(fs::temp_directory_path() / ("voxtrain_" + name + "_" + std::to_string(::getpid()))) {
-    fs::remove_all(root);
-    fs::create_directories(root);
-  }
-  ~TempDir() { fs::remove_all(root); }
-};
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 }  // namespace
 
@@ -53,13 +37,13 @@ TEST_CASE("csv fields are quoted only when they must be", "[io]") {
 }
 
 TEST_CASE("write_csv creates parents, replaces an old file whole and leaves no temporary", "[io]") {
-  const TempDir t("csv_writer");
-  const fs::path path = t.root / "deep" / "er" / "metrics.csv";
+  const voxtrain::testing::ScratchDir t("csv_writer");
+  const fs::path path = t.path() / "deep" / "er" / "metrics.csv";
   voxtrain::write_csv(path.string(), {"subject_id", "label", "dice"},
                       {{"sub-001", "1", "0.5"}, {"sub, 2", "mean", "nan"}});
-  CHECK(read_all(path) == "subject_id,label,dice\nsub-001,1,0.5\n\"sub, 2\",mean,nan\n");
+  CHECK(voxtrain::testing::read_text(path.string()) == "subject_id,label,dice\nsub-001,1,0.5\n\"sub, 2\",mean,nan\n");
   voxtrain::write_csv(path.string(), {"a"}, {{"1"}});
-  CHECK(read_all(path) == "a\n1\n");
+  CHECK(voxtrain::testing::read_text(path.string()) == "a\n1\n");
   std::size_t entries = 0;
   for (const auto& e : fs::directory_iterator(path.parent_path())) {
     (void)e;
@@ -69,12 +53,12 @@ TEST_CASE("write_csv creates parents, replaces an old file whole and leaves no t
 }
 
 TEST_CASE("write_csv errors name the file", "[io]") {
-  const TempDir t("csv_writer_bad");
-  CHECK_THROWS_WITH(voxtrain::write_csv(t.root.string(), {"a"}, {}),
-                    Contains(t.root.string()) && Contains("is a directory"));
-  const fs::path blocker = t.root / "file";
+  const voxtrain::testing::ScratchDir t("csv_writer_bad");
+  CHECK_THROWS_WITH(voxtrain::write_csv(t.path().string(), {"a"}, {}),
+                    Contains(t.path().string()) && Contains("is a directory"));
+  const fs::path blocker = t.path() / "file";
   std::ofstream(blocker) << "x";
   CHECK_THROWS_WITH(voxtrain::write_csv((blocker / "m.csv").string(), {"a"}, {}),
                     Contains("cannot create the directory of CSV file") && Contains("m.csv"));
-  CHECK(read_all(blocker) == "x");
+  CHECK(voxtrain::testing::read_text(blocker.string()) == "x");
 }

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -35,6 +36,27 @@ inline std::vector<double> values_of(const Tensor& t) {
   std::vector<double> out;
   for (std::int64_t i = 0; i < t.numel(); ++i) out.push_back(t.data<float>()[i]);
   return out;
+}
+
+// Inputs of an op: predictions and label only.
+inline AuxInputs inputs_of(Tensor predictions, Tensor label) {
+  AuxInputs in;
+  in.predictions = std::move(predictions);
+  in.label = std::move(label);
+  return in;
+}
+
+// Every element of t equals expected (relative 1e-6); an expected NaN must be NaN.
+inline void check_values(const Tensor& t, const std::vector<double>& expected) {
+  const std::vector<double> got = values_of(t);
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("element " << i);
+    if (std::isnan(expected[i]))
+      CHECK(std::isnan(got[i]));
+    else
+      CHECK(got[i] == Approx(expected[i]).epsilon(1e-6));
+  }
 }
 
 // [N, C, V...] -> [N, V..., C], any dtype of 4 bytes.

@@ -14,22 +14,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-AuxInputs inputs_of(Tensor predictions, Tensor label) {
-  AuxInputs in;
-  in.predictions = std::move(predictions);
-  in.label = std::move(label);
-  return in;
-}
-
-void check_values(const Tensor& t, const std::vector<double>& expected) {
-  const std::vector<double> got = values_of(t);
-  REQUIRE(got.size() == expected.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    INFO("element " << i);
-    CHECK(got[i] == Approx(expected[i]).epsilon(1e-6));
-  }
-}
-
 const double kLn3 = std::log(3.0);
 
 }  // namespace

@@ -29,25 +29,6 @@ Tensor fixture_labels(std::vector<int> values = {0, 1, 2, 2, 1, 2, 0, 0}) {
   return ints({2, 1, 1, 2, 2}, values);
 }
 
-AuxInputs inputs_of(Tensor predictions, Tensor label) {
-  AuxInputs in;
-  in.predictions = std::move(predictions);
-  in.label = std::move(label);
-  return in;
-}
-
-void check_values(const Tensor& t, const std::vector<double>& expected) {
-  const std::vector<double> got = values_of(t);
-  REQUIRE(got.size() == expected.size());
-  for (std::size_t i = 0; i < got.size(); ++i) {
-    INFO("pair " << i);
-    if (std::isnan(expected[i]))
-      CHECK(std::isnan(got[i]));
-    else
-      CHECK(got[i] == Approx(expected[i]).epsilon(1e-6));
-  }
-}
-
 // The accumulator's rule: the weighted mean of the non-NaN values.
 double combine(const std::vector<MetricValue>& parts) {
   double sum = 0.0, weight = 0.0;
