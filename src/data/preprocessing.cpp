@@ -53,8 +53,8 @@ OriginalGrid preprocess_subject_grid(Subject& subject, const SpatialSettings& sp
   OriginalGrid grid;
   grid.affine = subject.affine;
   grid.size = subject.size_ijk();
-  grid.reorientation = spatial.axcodes ? reorient(subject, *spatial.axcodes)
-                                       : reorientation_to(subject.affine, grid.size, axcodes_of(subject.affine));
+  grid.reorientation.old_size = grid.size;  // the identity unless axcodes are set
+  if (spatial.axcodes) grid.reorientation = reorient(subject, *spatial.axcodes);
   grid.reoriented_affine = subject.affine;
   if (spatial.pixdim) {
     const int image_order = spatial.image_interpolation == Interpolation::Nearest ? 0 : 1;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/data/resampling.hpp"
 
 namespace voxtrain {
 namespace {
@@ -79,8 +80,7 @@ Subject load_subject_files(const SubjectFiles& files) {
   }
   subject.image = channels.size() == 1 ? first.data : concat_channels(channels);
   subject.affine = first.affine;
-  for (int axis = 0; axis < 3; ++axis)
-    subject.spacing[axis] = std::hypot(first.affine[0][axis], first.affine[1][axis], first.affine[2][axis]);
+  subject.spacing = spacing_of(first.affine);
   subject.source_files = files.image;
 
   const std::string& ref = files.image.front();
