@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build git pkg-config
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
-  libdnnl-dev libnifti2-dev zlib1g-dev libfmt-dev
+  libdnnl-dev ocl-icd-opencl-dev libnifti2-dev zlib1g-dev libfmt-dev
   catch2
 )
 # Extra packages a caller needs on top (space-separated), e.g. for a benchmark.
