@@ -14,8 +14,8 @@
 
 #include "bench_support.hpp"
 #include "voxtrain/core/random.hpp"
-#include "voxtrain/data/patch_store.hpp"
-#include "voxtrain/data/phantom.hpp"
+#include "voxtrain/data/store/patch_store.hpp"
+#include "voxtrain/data/phantoms/phantom.hpp"
 
 namespace {
 

@@ -12,11 +12,12 @@
 #include <unistd.h>
 
 #include "bench_support.hpp"
-#include "voxtrain/data/convert_command.hpp"
-#include "voxtrain/data/input_discovery.hpp"
-#include "voxtrain/data/phantom.hpp"
-#include "voxtrain/data/store_subject_source.hpp"
-#include "voxtrain/data/training_batches.hpp"
+#include "voxtrain/data/store/store_conversion.hpp"
+#include "voxtrain/data/inputs/input_discovery.hpp"
+#include "voxtrain/data/nifti/nifti_subject_source.hpp"
+#include "voxtrain/data/phantoms/phantom.hpp"
+#include "voxtrain/data/store/store_subject_source.hpp"
+#include "voxtrain/data/sampling/training_batches.hpp"
 
 namespace fs = std::filesystem;
 using namespace voxtrain;

@@ -1,11 +1,11 @@
 // main.cpp — the voxdata command: phantom data sets, NIfTI to HDF5 conversion, pre-extracted
 // patches, dataset splits and inspection of NIfTI files and stores.
+#include "data_tools/convert_command.hpp"
+#include "data_tools/extract_patches_command.hpp"
+#include "data_tools/inspect_command.hpp"
+#include "data_tools/phantoms_command.hpp"
+#include "data_tools/split_command.hpp"
 #include "voxtrain/core/command_line.hpp"
-#include "voxtrain/data/convert_command.hpp"
-#include "voxtrain/data/extract_patches_command.hpp"
-#include "voxtrain/data/inspect_command.hpp"
-#include "voxtrain/data/phantom.hpp"
-#include "voxtrain/data/split_command.hpp"
 
 int main(int argc, char** argv) {
   const voxtrain::Program program{

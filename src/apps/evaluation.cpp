@@ -1,13 +1,11 @@
-// evaluation.cpp — `voxtrain evaluate`: file discovery and matching by subject id, reading and
-// checking the label-map pairs, per-label metrics with mean rows, the CSV, the summary and the CLI.
+// evaluation.cpp — the work of `voxtrain evaluate`: file discovery and matching by subject id,
+// reading and checking the label-map pairs, per-label metrics with mean rows, the CSV and the summary.
 #include "voxtrain/apps/evaluation.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -15,7 +13,6 @@
 #include "voxtrain/core/check.hpp"
 #include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/core/progress_bar.hpp"
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/io/csv_writer.hpp"
 #include "voxtrain/io/nifti_image.hpp"
@@ -167,101 +164,6 @@ std::string short_value(double v) {
 
 std::string pad(const std::string& s, std::size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
-}
-
-// ---- command line ----
-
-struct EvaluateOptions {
-  std::string seg, ref, out;
-  std::string seg_postfix = "niftynet_out";
-  std::vector<std::string> ref_contains;
-  EvaluationSettings settings;
-  bool num_classes_given = false;
-  bool help = false;
-};
-
-const CommandFlags& evaluate_flags() {
-  static const CommandFlags command{"voxtrain",
-                                    "evaluate",
-                                    {{"--seg", "DIR"},
-                                     {"--ref", "DIR"},
-                                     {"--num-classes", "K"},
-                                     {"--metrics", "M"},
-                                     {"--skip-background"},
-                                     {"--out", "FILE"},
-                                     {"--seg-postfix", "P"},
-                                     {"--ref-contains", "K"}}};
-  return command;
-}
-
-int parse_num_classes(const std::string& text) {
-  int value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc() || ptr != end || value < 1)
-    throw error("evaluate: --num-classes '{}' is not a whole number >= 1: give the number of labels including "
-                "background, e.g. --num-classes 2",
-                text);
-  return value;
-}
-
-EvaluateOptions parse_evaluate_args(const std::vector<std::string>& args) {
-  const ParsedArgs parsed = parse_flags(evaluate_flags(), args);
-  EvaluateOptions o;
-  o.help = parsed.help;
-  if (o.help) return o;
-  for (const auto& [flag, value] : parsed.flags) {
-    if (flag == "--skip-background") {
-      o.settings.skip_background = true;
-      continue;
-    }
-    if (value.empty()) throw error("evaluate: {} is empty; {}", flag, options_hint(evaluate_flags()));
-    if (flag == "--seg") o.seg = value;
-    else if (flag == "--ref") o.ref = value;
-    else if (flag == "--out") o.out = value;
-    else if (flag == "--seg-postfix") o.seg_postfix = value;
-    else if (flag == "--ref-contains") o.ref_contains = comma_separated("evaluate", flag, value);
-    else if (flag == "--metrics") o.settings.metrics = parse_metric_names(value);
-    else {
-      o.settings.num_classes = parse_num_classes(value);
-      o.num_classes_given = true;
-    }
-  }
-  if (o.seg.empty())
-    throw error("evaluate: --seg is missing: give the segmentation file or the directory of inference outputs");
-  if (o.ref.empty()) throw error("evaluate: --ref is missing: give the reference label file or directory");
-  if (!o.num_classes_given)
-    throw error("evaluate: --num-classes is missing: give the number of labels including background, e.g. "
-                "--num-classes 2");
-  if (o.settings.skip_background && o.settings.num_classes < 2)
-    throw error("evaluate: --skip-background with --num-classes {} leaves no label to evaluate: give 2 or more",
-                o.settings.num_classes);
-  return o;
-}
-
-bool is_regular_file(const std::string& path) {
-  std::error_code ec;
-  return fs::is_regular_file(path, ec);
-}
-
-FileMatching pairs_from(const EvaluateOptions& o) {
-  const std::vector<std::string> segs = evaluation_files(o.seg, "--seg");
-  const std::vector<std::string> refs = evaluation_files(o.ref, "--ref", o.ref_contains);
-  if (is_regular_file(o.seg) && is_regular_file(o.ref)) {
-    // Two files: the user paired them; the id is the segmentation's (else the reference's).
-    std::string id = segmentation_subject_id(file_name(o.seg), o.seg_postfix);
-    if (id.empty()) id = reference_subject_id(file_name(o.ref));
-    return FileMatching{.pairs = {EvaluationPair{.subject_id = id, .seg_path = o.seg, .ref_path = o.ref}},
-                        .unmatched_seg = {},
-                        .unmatched_ref = {}};
-  }
-  return match_evaluation_files(segs, refs, o.seg_postfix);
-}
-
-void print_unmatched(const std::vector<std::string>& files, const char* what, const char* without) {
-  if (files.empty()) return;
-  std::printf("evaluate: %zu %s file%s without %s:\n", files.size(), what, files.size() == 1 ? "" : "s", without);
-  for (const std::string& f : files) std::printf("  %s\n", f.c_str());
 }
 
 }  // namespace
@@ -463,56 +365,6 @@ std::string evaluation_summary(const EvaluationResult& result) {
   if (some_left_out)
     out += "  n=N: only N subjects have a value (NaN: e.g. a label absent from both maps; docs/EVALUATION.md)\n";
   return out;
-}
-
-std::string evaluate_usage() {
-  return "Usage: voxtrain evaluate --seg FILE_OR_DIR --ref FILE_OR_DIR --num-classes K [--metrics M[,M...]]\n"
-         "                         [--skip-background] [--out FILE.csv] [--seg-postfix P] [--ref-contains K[,K...]]\n"
-         "\n"
-         "Compares segmentations with reference label maps, subject by subject and label by label (NiftyNet's\n"
-         "evaluation action). Files are matched by subject id: a segmentation's id is its name without .nii/.nii.gz,\n"
-         "a leading 'window_seg_' and a trailing '_<postfix>'; it matches the reference whose id equals it or holds it\n"
-         "as separator-bounded parts ('sub-001' matches 'sub-001_Label.nii.gz'). Files left unmatched are listed.\n"
-         "Distances are in mm, from the reference's voxel size (docs/EVALUATION.md).\n"
-         "\n"
-         "Options:\n"
-         "  --seg FILE_OR_DIR        a segmentation, or a directory of them (e.g. NiftyNet's inference output)\n"
-         "  --ref FILE_OR_DIR        a reference label map, or a directory of them\n"
-         "  --num-classes K          labels are 0 .. K-1 (0: background); another value is an error\n"
-         "  --metrics M[,M...]       default dice,jaccard,average_distance; any of dice, jaccard, sensitivity,\n"
-         "                           specificity, accuracy, precision, npv, fpr, informedness, markedness, tp, fp,\n"
-         "                           tn, fn, n_pos_ref, n_neg_ref, n_pos_seg, n_neg_seg, n_intersection, n_union,\n"
-         "                           vol_diff, average_distance, hausdorff_distance, hausdorff95_distance\n"
-         "  --skip-background        leave out label 0\n"
-         "  --out FILE.csv           write subject_id,label,<metrics> rows (one per subject and label, and a\n"
-         "                           'mean' row per subject); directories are created\n"
-         "  --seg-postfix P          NiftyNet's [INFERENCE] output_postfix (default niftynet_out)\n"
-         "  --ref-contains K[,K...]  only references whose file name contains every keyword (e.g. Label)\n"
-         "  -h, --help               show this help\n";
-}
-
-int run_evaluate_command(const std::vector<std::string>& args) {
-  const EvaluateOptions o = parse_evaluate_args(args);
-  if (o.help) {
-    std::fputs(evaluate_usage().c_str(), stdout);
-    return 0;
-  }
-  const FileMatching matching = pairs_from(o);
-  std::printf("evaluate: %zu subject%s matched\n", matching.pairs.size(), matching.pairs.size() == 1 ? "" : "s");
-  print_unmatched(matching.unmatched_seg, "segmentation", "a reference");
-  print_unmatched(matching.unmatched_ref, "reference", "a segmentation");
-  std::fflush(stdout);
-  EvaluationResult result;
-  {
-    ProgressBar bar("evaluate", static_cast<std::int64_t>(matching.pairs.size()));
-    result = evaluate_subjects(matching.pairs, o.settings, [&](const EvaluationPair& p) { bar.advance(p.subject_id); });
-  }
-  std::fputs(evaluation_summary(result).c_str(), stdout);
-  if (!o.out.empty()) {
-    write_evaluation_csv(o.out, result);
-    std::printf("evaluate: wrote %s (%zu rows)\n", o.out.c_str(), result.rows.size());
-  }
-  return 0;
 }
 
 }  // namespace voxtrain

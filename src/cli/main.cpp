@@ -1,6 +1,6 @@
 // main.cpp — the voxtrain command. Subcommands (train, inference, evaluate, inspect) are added
 // here as the engine grows; today: evaluate.
-#include "voxtrain/apps/evaluation.hpp"
+#include "cli/evaluate_command.hpp"
 #include "voxtrain/core/command_line.hpp"
 
 int main(int argc, char** argv) {

@@ -1,5 +1,5 @@
-// evaluation.hpp — `voxtrain evaluate` (NiftyNet's evaluation action): segmentation files matched to
-// reference label maps by subject id, per-subject per-label metrics, the CSV and the summary table.
+// evaluation.hpp — the work of `voxtrain evaluate` (NiftyNet's evaluation action): segmentation files
+// matched to reference label maps by subject id, per-subject per-label metrics, the CSV and the summary.
 #pragma once
 
 #include <functional>
@@ -85,10 +85,5 @@ void write_evaluation_csv(const std::string& path, const EvaluationResult& resul
 // The table printed after a run: per label and for the mean rows, each metric's mean (standard
 // deviation) over the subjects, NaN values left out.
 std::string evaluation_summary(const EvaluationResult& result);
-
-// The subcommand: `evaluate --seg FILE_OR_DIR --ref FILE_OR_DIR --num-classes K [--metrics ...]
-// [--skip-background] [--out FILE] [--seg-postfix P] [--ref-contains K[,K...]]`.
-std::string evaluate_usage();
-int run_evaluate_command(const std::vector<std::string>& args);
 
 }  // namespace voxtrain

@@ -68,6 +68,13 @@ struct ParsedArgs {
   std::vector<std::string> positionals;
 };
 
+// What a subcommand's parser returns: the options for the work it runs, or a request for its help.
+template <class Options>
+struct CommandArgs {
+  bool help = false;
+  Options options{};
+};
+
 // Splits a subcommand's arguments into flags and positionals. Values are taken as given (even
 // "-1"). Throws one line naming the command for an unknown option (with a "did you mean"), a
 // missing value, a value given to a switch and, unless takes_positionals, a bare word.

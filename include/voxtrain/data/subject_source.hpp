@@ -1,19 +1,16 @@
-// subject_source.hpp — where training and inference read preprocessed subjects from: a set of
-// NIfTI files preprocessed on the fly, or an HDF5 patch store; one reader per worker thread.
+// subject_source.hpp — where training and inference read preprocessed subjects from (NIfTI files
+// preprocessed on the fly, or an HDF5 patch store), one reader per worker thread.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "voxtrain/data/augmentation.hpp"
-#include "voxtrain/data/patch_location.hpp"
-#include "voxtrain/data/preprocessing.hpp"
-#include "voxtrain/data/sampler.hpp"
+#include "voxtrain/data/augmentation/augmentation.hpp"
+#include "voxtrain/data/sampling/patch_location.hpp"
+#include "voxtrain/data/sampling/sampler.hpp"
 #include "voxtrain/data/subject.hpp"
-#include "voxtrain/data/subject_files.hpp"
 
 namespace voxtrain {
 
@@ -44,27 +41,5 @@ class SubjectSource {
 
 // The patch `at` of a subject in memory (crop_patch of each array it has).
 AugmentedPatch crop_subject_patch(const Subject& subject, const PatchLocation& at);
-
-// NIfTI files read with load_subject_files and preprocessed with preprocess_subject each time a
-// subject is read (what NiftyNet does; an HDF5 store does it once, ahead of training).
-class NiftiSubjectSource final : public SubjectSource {
- public:
-  NiftiSubjectSource(std::vector<SubjectFiles> subjects, PreprocessingSettings settings,
-                     std::optional<HistogramLandmarks> landmarks = std::nullopt,
-                     std::optional<LabelMapping> label_mapping = std::nullopt);
-  std::int64_t size() const override { return static_cast<std::int64_t>(subjects_.size()); }
-  const std::string& id(std::int64_t index) const override;
-  std::unique_ptr<SubjectReader> open_reader() const override;
-  std::string describe() const override;
-
-  // Reads and preprocesses subject `index` (thread-safe).
-  Subject load(std::int64_t index) const;
-
- private:
-  std::vector<SubjectFiles> subjects_;
-  PreprocessingSettings settings_;
-  std::optional<HistogramLandmarks> landmarks_;
-  std::optional<LabelMapping> label_mapping_;
-};
 
 }  // namespace voxtrain

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "voxtrain/core/cpu_affinity.hpp"
-#include "voxtrain/data/prefetch_queue.hpp"
+#include "voxtrain/data/sampling/prefetch_queue.hpp"
 
 namespace {
 
