@@ -121,15 +121,13 @@ class Backend {
   virtual std::vector<Tensor> split_channels(const Tensor& dy, const std::vector<Tensor>& like) = 0;
   virtual Tensor add(const Tensor& a, const Tensor& b) = 0;       // any layouts, result in a's
   virtual Tensor multiply(const Tensor& a, const Tensor& b) = 0;  // same shape
-  virtual Tensor scale(const Tensor& x, float factor) = 0;
   // Zeroes each element with probability p and scales the rest by 1/(1-p); the mask depends only
   // on (seed, element position), so a run is reproducible.
   virtual Tensor dropout(const Tensor& x, float p, std::uint64_t seed) = 0;
 
-  // -- softmax over channels and reductions -----------------------------------------------------
+  // -- softmax over channels --------------------------------------------------------------------
   virtual Tensor softmax_channels(const Tensor& x, bool log) = 0;
   virtual Tensor softmax_channels_backward(const Tensor& y, const Tensor& dy, bool log) = 0;
-  virtual double sum(const Tensor& x) = 0;  // all elements, accumulated in double
 };
 
 // The CPU backend (oneDNN), created once per process and shared.

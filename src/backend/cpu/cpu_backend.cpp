@@ -80,25 +80,6 @@ Tensor CpuBackend::softmax_channels_backward(const Tensor& y, const Tensor& dy, 
              : run_softmax_backward<dnnl::softmax_forward, dnnl::softmax_backward, SoftmaxBwd>(y, dy, "softmax");
 }
 
-double CpuBackend::sum(const Tensor& x) {
-  const Tensor p = to_plain(x);
-  const float* v = p.data<float>();
-  // Fixed-size chunks summed in parallel, then in order: the same result for any thread count.
-  constexpr std::int64_t chunk = 1 << 16;
-  const std::int64_t n = p.numel();
-  const std::int64_t chunks = (n + chunk - 1) / chunk;
-  std::vector<double> partial(static_cast<std::size_t>(chunks), 0.0);
-#pragma omp parallel for schedule(static)
-  for (std::int64_t c = 0; c < chunks; ++c) {
-    double s = 0;
-    for (std::int64_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) s += v[i];
-    partial[static_cast<std::size_t>(c)] = s;
-  }
-  double total = 0;
-  for (double s : partial) total += s;
-  return total;
-}
-
 Tensor CpuBackend::dropout(const Tensor& x, float p, std::uint64_t seed) {
   if (!(p >= 0.0f && p < 1.0f))
     throw error("dropout: the drop probability is {}, but it must be in [0, 1)", p);

@@ -40,12 +40,13 @@ class CpuBackend final : public Backend {
   std::vector<Tensor> split_channels(const Tensor& dy, const std::vector<Tensor>& like) override;
   Tensor add(const Tensor& a, const Tensor& b) override;
   Tensor multiply(const Tensor& a, const Tensor& b) override;
-  Tensor scale(const Tensor& x, float factor) override;
   Tensor dropout(const Tensor& x, float p, std::uint64_t seed) override;
 
   Tensor softmax_channels(const Tensor& x, bool log) override;
   Tensor softmax_channels_backward(const Tensor& y, const Tensor& dy, bool log) override;
-  double sum(const Tensor& x) override;
+
+  // x * factor in x's layout (SELU's scale); the factor is data, so a new one creates no primitive.
+  Tensor scale(const Tensor& x, float factor);
 };
 
 }  // namespace voxtrain::cpu

@@ -3,18 +3,16 @@
 #include "voxtrain/data/augmentation/augmentation.hpp"
 
 #include <cmath>
-#include <numbers>
 
 #include <fmt/format.h>
 
 #include "voxtrain/core/check.hpp"
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/matrix3.hpp"
 #include "voxtrain/core/random.hpp"
 
 namespace voxtrain {
 namespace {
-
-using Mat3 = std::array<std::array<double, 3>, 3>;
 
 constexpr int kMaxBiasOrder = 6;
 
@@ -34,38 +32,6 @@ bool flipping_off(const std::vector<int>& axes) {
 }
 
 double draw_in(const Range& r, double u) { return r.low + (r.high - r.low) * u; }
-
-// cos and sin of an angle in degrees, exact at multiples of 90 degrees.
-std::array<double, 2> cos_sin_degrees(double degrees) {
-  const double quarter = degrees / 90.0;
-  if (quarter == std::nearbyint(quarter)) {
-    constexpr double kCos[4] = {1, 0, -1, 0};
-    constexpr double kSin[4] = {0, 1, 0, -1};
-    const auto q = static_cast<std::size_t>(((static_cast<long long>(quarter) % 4) + 4) % 4);
-    return {kCos[q], kSin[q]};
-  }
-  const double radians = degrees * std::numbers::pi / 180.0;
-  return {std::cos(radians), std::sin(radians)};
-}
-
-Mat3 multiply(const Mat3& a, const Mat3& b) {
-  Mat3 c{};
-  for (int r = 0; r < 3; ++r)
-    for (int k = 0; k < 3; ++k)
-      for (int q = 0; q < 3; ++q) c[r][k] += a[r][q] * b[q][k];
-  return c;
-}
-
-// Rk(gamma) Rj(beta) Ri(alpha): right-handed rotations about the voxel axes of the mm frame.
-Mat3 rotation(const std::array<double, 3>& degrees) {
-  const auto [ca, sa] = cos_sin_degrees(degrees[0]);
-  const auto [cb, sb] = cos_sin_degrees(degrees[1]);
-  const auto [cc, sc] = cos_sin_degrees(degrees[2]);
-  const Mat3 ri{{{1, 0, 0}, {0, ca, -sa}, {0, sa, ca}}};
-  const Mat3 rj{{{cb, 0, sb}, {0, 1, 0}, {-sb, 0, cb}}};
-  const Mat3 rk{{{cc, -sc, 0}, {sc, cc, 0}, {0, 0, 1}}};
-  return multiply(rk, multiply(rj, ri));
-}
 
 // The four uniform cubic B-spline weights of a point at fraction f of its cell.
 std::array<double, 4> bspline_weights(double f) {
@@ -222,7 +188,7 @@ AugmentationDraw draw_augmentation(const AugmentationSettings& s, std::uint64_t 
 
 WarpMatrix augmentation_matrix(const AugmentationDraw& draw, const PatchLocation& at,
                                const std::array<double, 3>& spacing) {
-  const Mat3 r = rotation(draw.rotation_deg);
+  const Mat3 r = rotation_degrees(draw.rotation_deg);
   const auto size = at.size();
   WarpMatrix m{};
   for (std::size_t a = 0; a < 3; ++a)

@@ -8,10 +8,10 @@
 #include <array>
 #include <cmath>
 #include <filesystem>
-#include <numbers>
 #include <system_error>
 
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/matrix3.hpp"
 #include "voxtrain/core/random.hpp"
 
 namespace voxtrain {
@@ -25,24 +25,6 @@ constexpr double kMaxRotationDegrees = 15.0;
 int max_classes(std::int64_t size) { return static_cast<int>(2 + size / 8); }
 
 using Vec3 = std::array<double, 3>;
-using Mat3 = std::array<Vec3, 3>;
-
-Mat3 multiply(const Mat3& a, const Mat3& b) {
-  Mat3 c{};
-  for (int r = 0; r < 3; ++r)
-    for (int k = 0; k < 3; ++k)
-      for (int q = 0; q < 3; ++q) c[r][k] += a[r][q] * b[q][k];
-  return c;
-}
-
-// Rz(c) * Ry(b) * Rx(a).
-Mat3 rotation(double a, double b, double c) {
-  const Mat3 rx{{{1, 0, 0}, {0, std::cos(a), -std::sin(a)}, {0, std::sin(a), std::cos(a)}}};
-  const Mat3 ry{{{std::cos(b), 0, std::sin(b)}, {0, 1, 0}, {-std::sin(b), 0, std::cos(b)}}};
-  const Mat3 rz{{{std::cos(c), -std::sin(c), 0}, {std::sin(c), std::cos(c), 0}, {0, 0, 1}}};
-  return multiply(rz, multiply(ry, rx));
-}
-
 // Everything random about one subject, drawn up front from keys of (seed, subject, purpose).
 struct Geometry {
   Vec3 spacing{};         // mm along i, j, k
@@ -72,9 +54,9 @@ Geometry draw_geometry(const PhantomSpec& spec, int subject) {
   for (int a = 0; a < 3; ++a) g.radii[a] = 0.42 * size * smin * shape[a] * (0.94 + 0.06 * u());
   for (int a = 0; a < 3; ++a)
     g.centre[a] = 0.5 * (size - 1) * g.spacing[a] + (2 * u() - 1) * 0.03 * size * smin;
-  Vec3 angle{};
-  for (double& t : angle) t = (2 * u() - 1) * kMaxRotationDegrees * std::numbers::pi / 180.0;
-  g.rot = rotation(angle[0], angle[1], angle[2]);
+  Vec3 degrees{};
+  for (double& t : degrees) t = (2 * u() - 1) * kMaxRotationDegrees;
+  g.rot = rotation_degrees(degrees);
   // Shell r spans scales (scale[r], scale[r-1]]: evenly spaced from 1 down to 0.4, jittered by at
   // most a fifth of the gap so that the shells stay nested.
   const double gap = 0.6 / shells;

@@ -11,21 +11,14 @@
 
 #include "voxtrain/core/check.hpp"
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/matrix3.hpp"
 
 namespace voxtrain {
 namespace {
 
-using Mat3 = std::array<std::array<double, 3>, 3>;
-
 // Letters for the negative and positive direction of world x, y, z (nibabel's default labels).
 constexpr char kNegative[3] = {'L', 'P', 'I'};
 constexpr char kPositive[3] = {'R', 'A', 'S'};
-
-double determinant(const Mat3& m) {
-  return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) -
-         m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
-         m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-}
 
 // The inverse transpose of m (its cofactor matrix over the determinant).
 Mat3 inverse_transpose(const Mat3& m, double det) {

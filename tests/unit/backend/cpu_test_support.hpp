@@ -10,6 +10,7 @@
 
 // The test target does not have src/ on its include path: the CPU backend's internal header is
 // reached from here, the one place the tests look inside the backend.
+#include "../../../src/backend/cpu/cpu_backend.hpp"
 #include "../../../src/backend/cpu/dnnl_context.hpp"
 #include "support/gradcheck.hpp"
 #include "support/naive_ops.hpp"
@@ -18,6 +19,8 @@
 namespace voxtrain::test {
 
 inline Backend& be() { return cpu_backend(); }
+// The CPU backend itself, for what it offers beyond the Backend interface (scale).
+inline cpu::CpuBackend& cpu_be() { return static_cast<cpu::CpuBackend&>(cpu_backend()); }
 
 // A copy of plain x in the given oneDNN layout (nCdhw16c, ndhwc, ...), as a primitive would hand it out.
 inline Tensor in_layout(const Tensor& x, dnnl::memory::format_tag layout) {
