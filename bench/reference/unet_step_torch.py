@@ -10,6 +10,7 @@ imports it. Run with the Python that has torch (Debian's python3-torch: /usr/bin
 import argparse
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -88,7 +89,8 @@ def main():
         last = step()
         times.append(time.perf_counter() - start)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(f"torch {torch.__version__}: {args.threads} threads, batch 2 x 1 x {args.size}^3")
+    print(f"torch {torch.__version__} from {torch.__file__} (Python {sys.version.split()[0]}, {sys.executable}): "
+          f"{args.threads} threads, batch 2 x 1 x {args.size}^3")
     print(f"torch median_ms={statistics.median(times) * 1e3:.1f} peak_rss_mib={rss:.0f} steps={args.steps} "
           f"parameters={sum(p.numel() for p in net.parameters())} last_loss={last:.4f}")
 

@@ -82,8 +82,10 @@ int dispatch(const Program& program, const std::vector<std::string>& args) {
 std::string help_text(const Program& program) {
   std::string text = fmt::format("Usage: {0} <subcommand> [options]\n       {0} --help | --version\n\n{1}\n\nSubcommands:\n",
                                  program.name, program.summary);
-  for (const Subcommand& s : all_subcommands(program))
-    text += fmt::format("  {:<12} {}\n", s.name, s.summary);
+  const std::vector<Subcommand> subcommands = all_subcommands(program);
+  std::size_t width = 12;  // the names line up in one column, however long the longest is
+  for (const Subcommand& s : subcommands) width = std::max(width, s.name.size());
+  for (const Subcommand& s : subcommands) text += fmt::format("  {:<{}} {}\n", s.name, width, s.summary);
   text += fmt::format(
       "\nOptions:\n  -h, --help     show this help\n  -V, --version  same as 'version'\n\n"
       "Environment: VOXTRAIN_LOG_LEVEL=debug|info|warning|error|off, VOXTRAIN_LOG_ALL_RANKS=1\n");

@@ -104,3 +104,18 @@ TEST_CASE("parse_flags: one line for each mistake, naming the command", "[core]"
 TEST_CASE("options_hint names the program and the subcommand", "[core]") {
   CHECK(voxtrain::options_hint(tool_flags()) == "run 'voxdata tool --help' for the options");
 }
+
+TEST_CASE("help lists every subcommand's summary in one column, however long a name is", "[core]") {
+  const voxtrain::Program program{"tool",
+                                  "A tool.",
+                                  {{"short", "first summary", {}}, {"a-rather-long-name", "second summary", {}}}};
+  const std::string help = voxtrain::help_text(program);
+  const auto column_of = [&](const std::string& summary) {
+    const auto at = help.find(summary);
+    REQUIRE(at != std::string::npos);
+    return at - help.rfind('\n', at);
+  };
+  CHECK(column_of("first summary") == column_of("second summary"));
+  CHECK(column_of("first summary") == column_of("Show this help"));
+  CHECK(help.find("a-rather-long-name second summary") != std::string::npos);  // one space after the longest
+}
