@@ -1,10 +1,9 @@
-// test_training.cpp — whole training steps: a U-Net learns one synthetic volume to Dice > 0.95,
-// and the same seed and thread count give bitwise-identical weights.
+// test_training.cpp — whole training steps: a U-Net learns one synthetic volume to Dice > 0.95
+// within a step budget, and the same seed and thread count give bitwise-identical weights.
 #include <catch2/catch.hpp>
 
 #include <omp.h>
 
-#include <chrono>
 #include <cmath>
 
 #include "../backend/cpu_test_support.hpp"
@@ -76,21 +75,28 @@ std::vector<float> weights_after(const Volume& v, std::uint64_t seed, int steps,
 
 }  // namespace
 
-TEST_CASE("a U-Net overfits one synthetic 32^3 volume to Dice > 0.95 within 60 s", "[nn][training]") {
+// An iteration budget, not a wall-clock limit: a slow machine cannot fail this test and a fast
+// one cannot hide a regression that needs more steps. Measured (2-core Zen 4, oneDNN 2.6, Dice
+// after every step): Dice first exceeds 0.95 at step 13 (0.954) with 1 and 2 threads and with
+// VOXTRAIN_DETERMINISTIC_THREADS=4, i.e. at the check after step 15 (0.968); thread splits moved
+// Dice by at most 0.002 at any step. 30 steps is twice that (Dice 0.993 there): twice as slow
+// learning fails, rounding differences between machines do not.
+constexpr int kOverfitStepBudget = 30;
+
+TEST_CASE("a U-Net overfits one synthetic 32^3 volume to Dice > 0.95 within its step budget", "[nn][training]") {
   const Volume v = sphere_volume();
   auto net = voxtrain::make_network("unet", small_unet(1));
   auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
   voxtrain::OptimizerConfig adam;
   auto optimizer = voxtrain::make_optimizer(adam);
   auto& backend = voxtrain::cpu_backend();
-  const auto start = std::chrono::steady_clock::now();
   double dice = 0;
   int steps = 0;
-  while (dice <= 0.95 && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+  while (dice <= 0.95 && steps < kOverfitStepBudget) {
     for (int i = 0; i < 5; ++i, ++steps) voxtrain::train_step(backend, *net, *loss, *optimizer, 1e-2, v.image, v.labels);
     dice = foreground_dice(voxtrain::predict(backend, *net, v.image), v.labels);
   }
-  INFO("Dice " << dice << " after " << steps << " steps");
+  INFO("Dice " << dice << " after " << steps << " steps (budget " << kOverfitStepBudget << ")");
   CHECK(dice > 0.95);
 }
 

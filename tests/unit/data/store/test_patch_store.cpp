@@ -19,6 +19,7 @@
 #include "voxtrain/data/store/patch_store.hpp"
 
 #include "support/fixtures.hpp"
+#include "support/skip.hpp"
 #include "support/test_files.hpp"
 
 using voxtrain::DType;
@@ -402,8 +403,10 @@ TEST_CASE("patch store: two threads reading at once get the same patches as one 
 }
 
 TEST_CASE("patch store: h5ls lists the documented layout of a store voxtrain wrote", "[data]") {
-  if (!fs::exists("/usr/bin/h5ls")) {
-    WARN("/usr/bin/h5ls is not installed (Debian package hdf5-tools): layout check skipped");
+  const std::string h5ls = voxtrain::testing::find_program("h5ls");
+  const std::string h5dump = voxtrain::testing::find_program("h5dump");
+  if (h5ls.empty() || h5dump.empty()) {
+    voxtrain::testing::skip_test("h5ls or h5dump is not on PATH (Debian package hdf5-tools): layout check skipped");
     return;
   }
   const ScratchDir dir("h5ls");
@@ -416,7 +419,7 @@ TEST_CASE("patch store: h5ls lists the documented layout of a store voxtrain wro
     writer.add_patches(random_floats({3, 2, 4, 4, 4}, 1), random_labels({3, 1, 4, 4, 4}, 1), where);
     writer.commit();
   }
-  const std::string listing = run_and_read("/usr/bin/h5ls -r '" + path + "'");
+  const std::string listing = run_and_read(h5ls + " -r '" + path + "'");
   INFO(listing);
   // h5ls prints dimensions slowest first: [C, D, H, W] = {2, 5, 7, 9}.
   CHECK_THAT(listing, Contains("/fingerprint             Group"));
@@ -432,10 +435,10 @@ TEST_CASE("patch store: h5ls lists the documented layout of a store voxtrain wro
   CHECK_THAT(listing, Contains("/patches/location        Dataset {3/Inf, 7}"));
 
   // h5dump shows the root attributes and the fingerprint as plain strings and numbers.
-  const std::string attributes = run_and_read("/usr/bin/h5dump -A -g /fingerprint '" + path + "'");
+  const std::string attributes = run_and_read(h5dump + " -A -g /fingerprint '" + path + "'");
   INFO(attributes);
   CHECK_THAT(attributes, Contains("ATTRIBUTE \"normalisation.whitening\"") && Contains("\"true\""));
-  const std::string root = run_and_read("/usr/bin/h5dump -a /voxtrain_format_version '" + path + "'");
+  const std::string root = run_and_read(h5dump + " -a /voxtrain_format_version '" + path + "'");
   CHECK_THAT(root, Contains("(0): 1"));
 }
 
