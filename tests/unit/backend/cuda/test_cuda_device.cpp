@@ -2,10 +2,10 @@
 // needed), and a [gpu] round trip through this project's own kernel (skipped without a device).
 #include <catch2/catch.hpp>
 
-#include <iostream>
 #include <string>
 #include <vector>
 
+#include "support/skip.hpp"
 #include "voxtrain/backend/cuda/cuda_device.hpp"
 #include "voxtrain/core/check_cuda.hpp"
 #include "voxtrain/core/error.hpp"
@@ -36,7 +36,7 @@ TEST_CASE("CUDA, cuDNN and NCCL check macros name the failed call and the librar
 TEST_CASE("a kernel built by this project runs on the device and matches the host", "[gpu]") {
   std::string why;
   if (voxtrain::cuda::device_count(&why) == 0) {
-    std::cout << "VOXTRAIN_SKIPPED: no CUDA device (" << why << ")\n";
+    voxtrain::testing::skip_test("no CUDA device (" + why + ")");
     return;
   }
   std::vector<float> x(10007);
