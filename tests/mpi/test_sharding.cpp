@@ -14,6 +14,7 @@
 #include "mpi_test_support.hpp"
 #include "voxtrain/core/check_mpi.hpp"
 #include "voxtrain/data/sampling/training_batches.hpp"
+#include "support/memory_subject_source.hpp"
 
 using voxtrain::StreamItem;
 using voxtrain::TrainingBatches;
@@ -31,32 +32,17 @@ struct Setting {
 const std::vector<Setting> kSettings = {{7, 2, 2}, {2, 3, 1}};
 
 // Subjects in memory whose voxel values are subject * 1000 + voxel index.
-class MemorySource final : public voxtrain::SubjectSource {
- public:
-  explicit MemorySource(std::int64_t n) {
-    for (std::int64_t s = 0; s < n; ++s) {
-      voxtrain::Subject x;
-      x.id = "sub-" + std::to_string(s);
-      x.image = voxtrain::Tensor::empty({1, 6, 6, 6});
-      for (std::int64_t v = 0; v < 216; ++v) x.image.data<float>()[v] = static_cast<float>(s * 1000 + v);
-      subjects_.push_back(x);
-    }
+std::shared_ptr<voxtrain::testing::MemorySubjectSource> numbered_subjects(std::int64_t n) {
+  std::vector<voxtrain::Subject> subjects;
+  for (std::int64_t s = 0; s < n; ++s) {
+    voxtrain::Subject x;
+    x.id = "sub-" + std::to_string(s);
+    x.image = voxtrain::Tensor::empty({1, 6, 6, 6});
+    for (std::int64_t v = 0; v < 216; ++v) x.image.data<float>()[v] = static_cast<float>(s * 1000 + v);
+    subjects.push_back(std::move(x));
   }
-  std::int64_t size() const override { return static_cast<std::int64_t>(subjects_.size()); }
-  const std::string& id(std::int64_t i) const override { return subjects_[static_cast<std::size_t>(i)].id; }
-  std::string describe() const override { return "memory"; }
-  std::unique_ptr<voxtrain::SubjectReader> open_reader() const override {
-    struct Reader final : voxtrain::SubjectReader {
-      const MemorySource& source;
-      explicit Reader(const MemorySource& s) : source(s) {}
-      voxtrain::Subject read_subject(std::int64_t i) override { return source.subjects_[static_cast<std::size_t>(i)]; }
-    };
-    return std::make_unique<Reader>(*this);
-  }
-
- private:
-  std::vector<voxtrain::Subject> subjects_;
-};
+  return std::make_shared<voxtrain::testing::MemorySubjectSource>(std::move(subjects));
+}
 
 voxtrain::TrainingBatchSpec spec_for(const Setting& s, std::int64_t start_position) {
   voxtrain::TrainingBatchSpec spec;
@@ -198,7 +184,7 @@ TEST_CASE("sharding: over three epochs the ranks' items are disjoint, complete a
   const int ranks = voxtrain::test::world_size();
   for (const Setting& s : kSettings) {
     INFO(ranks << " ranks, " << s.subjects << " subjects x " << s.slots << " slots, batch " << s.batch);
-    auto source = std::make_shared<MemorySource>(s.subjects);
+    auto source = numbered_subjects(s.subjects);
     TrainingBatches batches(source, spec_for(s, 0));
     const std::int64_t steps = steps_for(s, kEpochs);
     const auto by_rank = gather_to_root(items_of(take(batches, steps)));
@@ -220,7 +206,7 @@ TEST_CASE("sharding: resuming from the global position of a mid-epoch step conti
   const int ranks = voxtrain::test::world_size();
   for (const Setting& s : kSettings) {
     INFO(ranks << " ranks, " << s.subjects << " subjects x " << s.slots << " slots, batch " << s.batch);
-    auto source = std::make_shared<MemorySource>(s.subjects);
+    auto source = numbered_subjects(s.subjects);
     const std::int64_t steps = steps_for(s, kEpochs);
     TrainingBatches whole_run(source, spec_for(s, 0));
     const auto uninterrupted = take(whole_run, steps);

@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "support/memory_subject_source.hpp"
 #include "support/test_files.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/nifti/nifti_subject_source.hpp"
@@ -19,29 +20,7 @@ using voxtrain::TrainingBatchSpec;
 
 namespace {
 
-// Subjects held in memory; counts reads to show the subject cache at work.
-class MemorySource final : public voxtrain::SubjectSource {
- public:
-  explicit MemorySource(std::vector<Subject> subjects) : subjects_(std::move(subjects)) {}
-  std::int64_t size() const override { return static_cast<std::int64_t>(subjects_.size()); }
-  const std::string& id(std::int64_t i) const override { return subjects_[static_cast<std::size_t>(i)].id; }
-  std::string describe() const override { return "memory"; }
-  std::unique_ptr<voxtrain::SubjectReader> open_reader() const override {
-    struct Reader final : voxtrain::SubjectReader {
-      const MemorySource& s;
-      explicit Reader(const MemorySource& m) : s(m) {}
-      Subject read_subject(std::int64_t i) override {
-        ++s.reads;
-        return s.subjects_[static_cast<std::size_t>(i)];
-      }
-    };
-    return std::make_unique<Reader>(*this);
-  }
-  mutable std::atomic<int> reads{0};
-
- private:
-  std::vector<Subject> subjects_;
-};
+using MemorySource = voxtrain::testing::MemorySubjectSource;
 
 std::shared_ptr<MemorySource> phantom_source(int n) {
   voxtrain::PhantomSpec spec;
@@ -119,7 +98,7 @@ TEST_CASE("training batch patches hold their subject's voxels at the drawn windo
     CHECK(wrong == 0);
   }
   // 12 items of 4 subjects, two slots each in a row: with the cache each subject is read once.
-  CHECK(source->reads == 4);
+  CHECK(source->reads() == 4);
 }
 
 TEST_CASE("training batches are the same with 1 and 2 threads and across rank counts", "[data]") {
