@@ -235,6 +235,7 @@ main() {
   trap 'exit 130' INT
   trap 'exit 143' TERM
 
+  say "started $(date '+%Y-%m-%d %H:%M:%S %z') on $(hostname 2> /dev/null || echo this machine)"
   say "commit $commit ($(git -C "$repo" log -1 --format=%s "$commit" | cut -c1-80))"
   [ -z "$(git -C "$repo" status --porcelain --untracked-files=no)" ] ||
     say "note: $repo has uncommitted changes; they are not part of the check (committed HEAD only)"
