@@ -133,6 +133,21 @@ mount_root_filesystems() {
   mount_in_root /dev/shm -t tmpfs -o mode=1777,nosuid,nodev tmpfs
 }
 
+# run_logged LOG COMMAND...: runs the command with its output in LOG, in the background and in a
+# process group of its own (setsid; no fork, as the script has no job control), and waits for
+# it: a TERM or INT sent to this script then runs its trap at once (bash delays traps until a
+# foreground command ends), and the trap can end the whole group.
+child=""
+run_logged() {
+  local log=$1 rc=0
+  shift
+  setsid "$@" > "$log" 2>&1 < /dev/null &
+  child=$!
+  wait "$child" || rc=$?
+  child=""
+  return "$rc"
+}
+
 # Ends every process whose root directory is the chroot (left over after an interruption).
 kill_root_processes() {
   local signal proc
@@ -152,6 +167,11 @@ unmount_all() {
       echo "check_fresh_machine: could not unmount ${mounted[i]}; unmount it by hand" >&2
   done
   mounted=()
+  # What an interrupted debootstrap may have left mounted, deepest first.
+  local target
+  for target in $(still_mounted_below "$workdir" | sort -r); do
+    umount "$target" 2> /dev/null || umount -l "$target" || true
+  done
 }
 
 still_mounted_below() {  # prints mount points at or below $1
@@ -162,6 +182,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM
   [ -n "${root:-}" ] || exit "$rc"
+  [ -z "$child" ] || kill -s TERM -- "-$child" 2> /dev/null || kill -s TERM "$child" 2> /dev/null || true
   kill_root_processes
   unmount_all
   if [ -n "$(still_mounted_below "$workdir")" ]; then
@@ -169,6 +190,7 @@ cleanup() {
   elif [ "$keep" -eq 1 ]; then
     say "kept the root (--keep): $root"
   else
+    say "removing $workdir"
     rm -rf --one-file-system "$workdir"
   fi
   exit "$rc"
@@ -178,7 +200,7 @@ cleanup() {
 bootstrap_root() {
   local start=$SECONDS
   say "debootstrap --variant=minbase bookworm from $mirror (log: $logs/debootstrap.log)"
-  if ! debootstrap --variant=minbase bookworm "$root" "$mirror" > "$logs/debootstrap.log" 2>&1; then
+  if ! run_logged "$logs/debootstrap.log" debootstrap --variant=minbase bookworm "$root" "$mirror"; then
     tail -n 20 "$logs/debootstrap.log" >&2
     die "debootstrap failed (see above; full log $logs/debootstrap.log); check the network and --mirror"
   fi
@@ -206,8 +228,8 @@ run_in_root() {
   [ -z "${VOXTRAIN_JOBS:-}" ] || env+=("VOXTRAIN_JOBS=$VOXTRAIN_JOBS")
   say "running $script in the fresh root (log: $logs/$name.log)"
   start=$SECONDS
-  chroot "$root" /usr/bin/env -i "${env[@]}" /bin/bash -c "cd /root/voxtrain && $script" \
-    > "$logs/$name.log" 2>&1 < /dev/null || rc=$?
+  run_logged "$logs/$name.log" chroot "$root" /usr/bin/env -i "${env[@]}" \
+    /bin/bash -c "cd /root/voxtrain && $script" || rc=$?
   elapsed=$((SECONDS - start))
   results+=("$script: exit $rc, wall time $(duration "$elapsed") (${elapsed} s)")
   say "${results[-1]}"
