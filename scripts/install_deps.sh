@@ -19,12 +19,13 @@ die() {
   exit 1
 }
 
-command -v dpkg-query > /dev/null && command -v apt-get > /dev/null ||
+if ! command -v dpkg-query > /dev/null || ! command -v apt-get > /dev/null; then
   die "this is not a Debian-based system (no dpkg-query/apt-get): install the equivalents of ${packages[*]} and run CMake by hand (docs/BUILDING.md)"
+fi
 
 missing=()
 for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2> /dev/null | grep -q "install ok installed" || missing+=("$p")
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2> /dev/null) == *"install ok installed"* ]] || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
@@ -35,7 +36,7 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo > /dev/null && sudo -n true 2> /dev/null; then
     sudo=(sudo)
   else
-    die "missing packages: ${missing[*]}; run this script as root, or: sudo apt-get install ${missing[*]}"
+    die "missing packages: ${missing[*]}; run this script as root (e.g. sudo $0), or install them as root: apt-get install --no-install-recommends ${missing[*]}"
   fi
 fi
 
