@@ -1,8 +1,8 @@
 // test_functional_gradcheck.cpp — the fn:: operations training calls, back-propagated by the tape
 // (plain inputs and inputs in a convolution's blocked layout) against finite differences.
 #include <catch2/catch.hpp>
+
 #include <cmath>
-#include <string>
 #include <vector>
 
 #include "tape_gradcheck.hpp"

@@ -1,7 +1,7 @@
 // test_norm_affine_gradcheck.cpp — fn::norm with its learnt scale and shift each present or not:
 // the tape gets one gradient per input, each matching finite differences.
 #include <catch2/catch.hpp>
-#include <string>
+
 #include <vector>
 
 #include "tape_gradcheck.hpp"

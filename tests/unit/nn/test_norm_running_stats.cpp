@@ -1,8 +1,11 @@
 // test_norm_running_stats.cpp — the Norm layer's batch norm trained over several steps: outputs,
 // running mean and (unbiased) running variance, and inference with them, against PyTorch's numbers.
 #include <catch2/catch.hpp>
+
+#include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <string>
 #include <vector>
