@@ -2,12 +2,12 @@
 # writes one CTest test per case, labelled by its tags. Inputs: EXE, OUT, WORKDIR.
 #   [gpu]  -> label gpu; a case printing VOXTRAIN_SKIPPED (no device) is reported as skipped
 #   [slow] -> labels unit, slow
-#   [gradcheck] -> labels unit, gradcheck; twice: one OpenMP thread, and two (name suffix " (2 threads)")
+#   [gradcheck] -> labels unit, gradcheck; twice: one OpenMP thread, and two ("<name> (2 threads)")
 #   other  -> label unit
-# Every test (but the 2-thread gradchecks, run alone) runs with OMP_WAIT_POLICY=passive: with the default, idle OpenMP threads spin at
-# each barrier, and two such processes sharing 2 cores under `ctest -j2` livelock (the backend's
-# gradchecks, thousands of small oneDNN primitives: 0.5 s alone, 6 minutes side by side; 3 s
-# for every unit test with passive waiting).
+# Every test (but the 2-thread gradchecks, run alone) runs with OMP_WAIT_POLICY=passive: with the
+# default, idle OpenMP threads spin at each barrier, and two such processes sharing 2 cores under
+# `ctest -j2` livelock (the backend's gradchecks, thousands of small oneDNN primitives: 0.5 s
+# alone, 6 minutes side by side; 3 s for every unit test with passive waiting).
 set(script "")
 function(add_group spec properties)  # optional third argument: a suffix for the CTest names
   set(suffix "${ARGN}")
