@@ -59,15 +59,15 @@ Var norm(Var x, Var gamma, Var beta, const NormSpec& spec, bool training, const 
   if (batch_stats) *batch_stats = forward.saved;
   const Tensor gv = g ? *g : Tensor();
   const NormSaved saved = forward.saved;
-  const bool affine = g != nullptr;
+  // One gradient per recorded input: x, then gamma and beta where the layer has them (the backend
+  // returns dgamma and dbeta either way, with gamma = 1 when there is none).
+  const bool has_gamma = g != nullptr, has_beta = b != nullptr;
   return x.tape->record("norm", present({x, gamma, beta}), forward.y,
-                        [&be, xv, gv, saved, spec, affine](const Tensor& dy, const std::vector<bool>&) {
-                          NormBackward back = be.norm_backward(xv, dy, affine ? &gv : nullptr, saved, spec);
+                        [&be, xv, gv, saved, spec, has_gamma, has_beta](const Tensor& dy, const std::vector<bool>&) {
+                          NormBackward back = be.norm_backward(xv, dy, has_gamma ? &gv : nullptr, saved, spec);
                           std::vector<Tensor> grads{back.dx};
-                          if (affine) {
-                            grads.push_back(back.dgamma);
-                            grads.push_back(back.dbeta);
-                          }
+                          if (has_gamma) grads.push_back(back.dgamma);
+                          if (has_beta) grads.push_back(back.dbeta);
                           return grads;
                         });
 }
