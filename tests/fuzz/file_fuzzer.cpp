@@ -90,6 +90,25 @@ std::vector<std::size_t> hdf5_hot_spots(const Bytes& b) {
   return spots;
 }
 
+// Stores written before checksums (superblock version 0 or 1) keep their variable-length strings in
+// HDF5 global heap collections ("GCOL"), which have no checksum; libhdf5 1.10.8 trusts the object
+// sizes in them (H5HG_read copies past the collection) and crashes on damage there, before voxtrain
+// sees any of it. That crash is known and not fixed (docs/FUZZING.md): it is counted and printed as
+// KNOWN, not as a failure. True when the damage touches such a collection of such a file.
+bool touches_old_global_heap(const Bytes& original, const Bytes& damaged) {
+  if (original.size() < 9 || original[8] >= 2) return false;
+  std::vector<std::pair<std::size_t, std::size_t>> heaps;  // [start, end)
+  for (std::size_t at = 0; at + 16 <= original.size(); ++at)
+    if (std::memcmp(&original[at], "GCOL", 4) == 0) heaps.emplace_back(at, at + little_endian(original, at + 8, 8));
+  const auto in_heap = [&](std::size_t offset) {
+    return std::any_of(heaps.begin(), heaps.end(), [&](const auto& h) { return offset >= h.first && offset < h.second; });
+  };
+  if (damaged.size() < original.size() && in_heap(damaged.size())) return true;
+  for (std::size_t at = 0; at < damaged.size(); ++at)
+    if (damaged[at] != original[at] && in_heap(at)) return true;
+  return false;
+}
+
 enum class Kind { Store, Nifti };
 
 // One damaged copy: 1 to 3 changes, each at a hot spot (3 in 4) or anywhere (1 in 4).
@@ -228,6 +247,8 @@ struct Fuzzer {
   double timeout_s = 20;
   int memory_gb = 0;  // 0: no limit
   int failures = 0;
+  int known = 0;                // crashes in an old store's global heap (see touches_old_global_heap)
+  bool old_global_heap = false; // the current damage touches one
   std::map<std::string, std::map<int, int>> exits;  // command -> exit code -> count
 
   // Runs one command on a damaged file; with `out`, the output directory must hold exactly
@@ -247,6 +268,12 @@ struct Fuzzer {
     ++exits[command][o.signal != 0 ? -o.signal : o.exit_code];
     if (!out.empty()) fs::remove_all(out.parent_path()), fs::create_directories(out.parent_path());
     if (problem.empty()) return;
+    if (old_global_heap && (o.signal != 0 || o.timed_out)) {
+      ++known;
+      std::printf("KNOWN %s on %s (%s): %s, damage in the global heap of a store without checksums\n", command.c_str(),
+                  input.filename().string().c_str(), what.c_str(), problem.c_str());
+      return;
+    }
     ++failures;
     const fs::path kept = work / "failures" / (std::to_string(failures) + "-" + input.filename().string());
     fs::create_directories(kept.parent_path());
@@ -350,7 +377,9 @@ int main(int argc, char** argv) {
       Rng rng(seed * 1000003 + s * 7919 + static_cast<std::uint64_t>(m));
       std::string what = "seed " + std::to_string(seed) + ", file " + std::to_string(s) + ", mutation " +
                          std::to_string(m) + ": ";
-      write_file(mutant, mutate(original, kind, rng, what));
+      const Bytes damaged = mutate(original, kind, rng, what);
+      f.old_global_heap = kind == Kind::Store && touches_old_global_heap(original, damaged);
+      write_file(mutant, damaged);
       if (kind == Kind::Store) f.store_case(mutant, what);
       else f.nifti_case(mutant, what);
     }
@@ -362,6 +391,7 @@ int main(int argc, char** argv) {
       std::printf("  %s %d: %d", code < 0 ? "signal" : "exit", code < 0 ? -code : code, n);
     std::printf("\n");
   }
-  std::printf("%d damaged files from %zu seeds in %.1f s: %d failure(s)\n", cases, seeds.size(), seconds, f.failures);
+  std::printf("%d damaged files from %zu seeds in %.1f s: %d failure(s), %d known crash(es) in old stores' global heaps\n",
+              cases, seeds.size(), seconds, f.failures, f.known);
   return f.failures == 0 ? 0 : 1;
 }
