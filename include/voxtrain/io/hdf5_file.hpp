@@ -71,7 +71,8 @@ class Hdf5Object {
 
   bool has_attribute(const std::string& attribute) const;
   std::vector<std::string> attribute_names() const;  // in name order
-  // Attributes are replaced when they exist. Strings are variable-length UTF-8 (h5py's str).
+  // Attributes are replaced when they exist. Strings are fixed-length UTF-8, null-padded to the
+  // longest value (inline, under the header checksum; h5py gives bytes), never in the global heap.
   void write_attribute(const std::string& attribute, const std::string& value) const;
   void write_attribute(const std::string& attribute, std::span<const std::string> values) const;
   void write_attribute(const std::string& attribute, std::int64_t value) const;
@@ -144,7 +145,7 @@ class Hdf5Group : public Hdf5Object {
                              const Hdf5Layout& layout = {}) const;
   // create_dataset + write.
   Hdf5Dataset write_dataset(const std::string& child, const Tensor& data, const Hdf5Layout& layout = {}) const;
-  // A 1-D dataset of variable-length UTF-8 strings.
+  // A 1-D dataset of fixed-length UTF-8 strings (as for attributes).
   Hdf5Dataset write_strings(const std::string& child, std::span<const std::string> values) const;
 
  private:

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -523,6 +524,13 @@ std::vector<PatchLocation> fixture_locations() {
 }  // namespace
 
 TEST_CASE("patch store: write the committed v1 fixture", "[.fixture]") {
+  // CTest registers hidden cases too, so a plain `ctest` would rewrite the committed file with
+  // today's writer: since the checksum change that is no longer the format-1.0 file it must stay
+  // (the only store written before checksums). Writing needs VOXTRAIN_WRITE_FIXTURES=1.
+  if (std::getenv("VOXTRAIN_WRITE_FIXTURES") == nullptr) {
+    WARN("fixture not written: set VOXTRAIN_WRITE_FIXTURES=1 to rewrite " << kFixtureStore);
+    return;
+  }
   fs::create_directories(fs::path(kFixtureStore).parent_path());
   PatchStoreWriter writer(kFixtureStore, settings(), PatchStoreOptions{.chunk = {0, 4, 4, 4}, .gzip_level = 0});
   for (const Subject& s : fixture_subjects()) writer.add_subject(s);
