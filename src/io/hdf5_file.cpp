@@ -14,6 +14,7 @@
 #include "voxtrain/core/check.hpp"
 #include "voxtrain/core/check_hdf5.hpp"
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/text.hpp"
 #include "voxtrain/io/hdf5_superblock.hpp"
 
 namespace voxtrain {
@@ -33,10 +34,13 @@ const herr_t kNoTeardownAtExit = H5dont_atexit();
 constexpr std::int64_t kCompactBytes = 16 * 1024;
 constexpr std::int64_t kAutomaticChunkBytes = 1024 * 1024;
 
-// HDF5 reports a checksum that does not match (metadata: "incorrect metadata checksum ...", data:
-// "data error detected by Fletcher32 checksum") with the word in its message.
+// HDF5's messages for a checksum that does not match: metadata ("incorrect metadata checksum after
+// all read attempts", "... for global heap block") and data ("data error detected by Fletcher32
+// checksum"). For a version-1 object header (no checksum) libhdf5 says the first too when it cannot
+// decode it: the file is damaged either way.
 bool is_checksum_failure(std::string_view hdf5_message) {
-  return hdf5_message.find("checksum") != std::string_view::npos;
+  return hdf5_message.find("metadata checksum") != std::string_view::npos ||
+         hdf5_message.find("Fletcher32 checksum") != std::string_view::npos;
 }
 
 std::string checksum_mismatch(const std::string& where) {
@@ -185,7 +189,7 @@ std::vector<std::string> read_string_values(const std::string& where, hid_t type
 // damaged datatype message can keep its class and size but carry impossible bit offsets or
 // precisions, which libhdf5's conversions trust; such a type is refused before any read.
 bool is_standard_number_type(const std::string& where, hid_t type) {
-  static const hid_t standard[] = {
+  const hid_t standard[] = {
       H5T_STD_I8LE,  H5T_STD_I8BE,  H5T_STD_U8LE,  H5T_STD_U8BE,  H5T_STD_I16LE,  H5T_STD_I16BE,
       H5T_STD_U16LE, H5T_STD_U16BE, H5T_STD_I32LE, H5T_STD_I32BE, H5T_STD_U32LE,  H5T_STD_U32BE,
       H5T_STD_I64LE, H5T_STD_I64BE, H5T_STD_U64LE, H5T_STD_U64BE, H5T_IEEE_F32LE, H5T_IEEE_F32BE,
@@ -233,8 +237,10 @@ void Hdf5Handle::reset() noexcept {
 // ---- Hdf5Object ---------------------------------------------------------------------------------
 
 std::string Hdf5Object::where(const std::string& attribute) const {
-  if (attribute.empty()) return fmt::format("{}: {}", file_, name_);
-  return fmt::format("{}: {} attribute '{}'", file_, name_, attribute);
+  // Names can come from the file (attribute names listed, subject ids): escaped, so a message
+  // stays one printable line.
+  if (attribute.empty()) return fmt::format("{}: {}", file_, escape_for_display(name_));
+  return fmt::format("{}: {} attribute '{}'", file_, escape_for_display(name_), escape_for_display(attribute));
 }
 
 std::string Hdf5Object::child_name(const std::string& child) const {
@@ -339,7 +345,7 @@ OpenAttribute open_attribute(const Hdf5Object& object, const std::string& name) 
   if (VOX_H5(at, H5Aexists(object.id(), name.c_str())) <= 0)
     throw error("{}: attribute '{}' is missing from {}; the file was not written by this version of "
                 "voxtrain or is incomplete",
-                object.file_path(), name, object.name());
+                object.file_path(), escape_for_display(name), escape_for_display(object.name()));
   OpenAttribute a;
   a.attribute = handle(VOX_H5(at, H5Aopen(object.id(), name.c_str(), H5P_DEFAULT)), H5Aclose);
   a.type = handle(VOX_H5(at, H5Aget_type(a.attribute.id())), H5Tclose);
@@ -350,14 +356,14 @@ OpenAttribute open_attribute(const Hdf5Object& object, const std::string& name) 
 [[noreturn]] void wrong_kind(const Hdf5Object& object, const std::string& name, hid_t type, const char* wanted) {
   throw error("{}: attribute '{}' of {} is {}, expected {}; the file was not written by voxtrain "
               "or was changed by another tool",
-              object.file_path(), name, object.name(), type_description(type), wanted);
+              object.file_path(), escape_for_display(name), escape_for_display(object.name()), type_description(type), wanted);
 }
 
 void require_standard_number(const Hdf5Object& object, const std::string& name, hid_t type) {
   if (!is_standard_number_type(object.where(name), type))
     throw error("{}: attribute '{}' of {} has a {} type with an impossible bit layout; the file is damaged; "
                 "re-create it from its sources (voxdata convert for a patch store)",
-                object.file_path(), name, object.name(), type_description(type));
+                object.file_path(), escape_for_display(name), escape_for_display(object.name()), type_description(type));
 }
 
 }  // namespace
@@ -374,7 +380,7 @@ std::vector<std::string> Hdf5Object::read_strings_attribute(const std::string& a
 std::string Hdf5Object::read_string_attribute(const std::string& attribute) const {
   std::vector<std::string> values = read_strings_attribute(attribute);
   if (values.size() != 1)
-    throw error("{}: attribute '{}' of {} holds {} strings, expected one", file_, attribute, name_, values.size());
+    throw error("{}: attribute '{}' of {} holds {} strings, expected one", file_, escape_for_display(attribute), escape_for_display(name_), values.size());
   return values[0];
 }
 
@@ -384,7 +390,7 @@ std::int64_t Hdf5Object::read_int_attribute(const std::string& attribute) const 
   if (VOX_H5(at, H5Tget_class(a.type.id())) != H5T_INTEGER) wrong_kind(*this, attribute, a.type.id(), "an integer");
   require_standard_number(*this, attribute, a.type.id());
   if (VOX_H5(at, H5Sget_simple_extent_npoints(a.space.id())) != 1)
-    throw error("{}: attribute '{}' of {} holds several values, expected one integer", file_, attribute, name_);
+    throw error("{}: attribute '{}' of {} holds several values, expected one integer", file_, escape_for_display(attribute), escape_for_display(name_));
   std::int64_t value = 0;
   VOX_H5(at, H5Aread(a.attribute.id(), H5T_NATIVE_INT64, &value));
   return value;

@@ -437,3 +437,15 @@ TEST_CASE("hdf5: a damaged chunk or object header is a checksum mismatch naming 
   CHECK_THAT(header_error, Contains(file.path + ": /subjects/spacing: checksum mismatch"));
   CHECK(header_error.find('\n') == std::string::npos);
 }
+
+TEST_CASE("hdf5: names from the file are escaped in messages, which stay one line", "[io]") {
+  TempPath file("names.h5");
+  Hdf5File f = Hdf5File::create(file.path);
+  const auto root = f.root();
+  root.write_attribute("key\nwith\x1b[1m", std::int64_t{3});
+  const std::vector<std::string> names = root.attribute_names();
+  REQUIRE(names.size() == 1);
+  const std::string message = error_or_none([&] { (void)root.read_string_attribute(names[0]); });
+  CHECK_THAT(message, Contains("attribute 'key\\x0Awith\\x1B[1m' of / is 8-byte integer, expected strings"));
+  CHECK(message.find('\n') == std::string::npos);
+}
