@@ -1,5 +1,5 @@
 // inspect_command.cpp — `voxdata inspect`: picks the reader by file name and signature and prints a
-// NIfTI header or a patch store's contents as aligned "key: value" lines.
+// NIfTI header or a patch store's contents as aligned "key: value" lines; text from files escaped.
 #include "data_tools/inspect_command.hpp"
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 
 #include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/core/text.hpp"
 #include "voxtrain/data/store/patch_store.hpp"
 #include "voxtrain/io/hdf5_file.hpp"
 #include "voxtrain/io/nifti_image.hpp"
@@ -70,7 +71,10 @@ std::string inspect_nifti(const std::string& path) {
   line(out, "scl_slope", fmt::format("{:g}{}", h.scl_slope,
                                      h.scl_slope == 0.0 || (h.scl_slope == 1.0 && h.scl_inter == 0.0) ? " (unscaled)" : ""));
   line(out, "scl_inter", fmt::format("{:g}", h.scl_inter));
-  if (!h.description.empty()) line(out, "description", h.description);
+  // Text fields hold whatever bytes the file has: escaped, never printed raw.
+  if (!h.description.empty()) line(out, "description", escape_for_display(h.description));
+  if (!h.intent_name.empty()) line(out, "intent_name", escape_for_display(h.intent_name));
+  if (!h.aux_file.empty()) line(out, "aux_file", escape_for_display(h.aux_file));
   return out;
 }
 
@@ -79,20 +83,22 @@ std::string inspect_store(const std::string& path) {
   std::string out;
   line(out, "file", path);
   line(out, "format", fmt::format("voxtrain patch store, format version {}{}", store.format_version(),
-                                  store.written_by().empty() ? "" : fmt::format(" (written by {})", store.written_by())));
+                                  store.written_by().empty() ? "" : fmt::format(" (written by {})", escape_for_display(store.written_by()))));
   const auto& settings = store.fingerprint().settings;
   line(out, "fingerprint", fmt::format("{} preprocessing setting{}", settings.size(), settings.size() == 1 ? "" : "s"));
-  for (const auto& [key, value] : settings) out += fmt::format("  {} = {}\n", key, value);
+  for (const auto& [key, value] : settings)
+    out += fmt::format("  {} = {}\n", escape_for_display(key), escape_for_display(value));
   line(out, "subjects", fmt::format("{}", store.subject_count()));
   if (store.subject_count() > 0) {
     out += fmt::format("  {:<16} {:<22} {:<6} {:<24} {}\n", "id", "image [C, D, H, W]", "label", "spacing (mm)", "storage");
     for (std::int64_t n = 0; n < store.subject_count(); ++n) {
       const StoredSubjectInfo info = store.subject_info(n);
       const std::string storage =
-          info.image_chunk.empty()
-              ? compression_name(info.gzip_level)
-              : fmt::format("chunk [{}], {}", fmt::join(info.image_chunk, ", "), compression_name(info.gzip_level));
-      out += fmt::format("  {:<16} {:<22} {:<6} {:<24} {}\n", info.id, info.image_shape.to_string(),
+          (info.image_chunk.empty()
+               ? compression_name(info.gzip_level)
+               : fmt::format("chunk [{}], {}", fmt::join(info.image_chunk, ", "), compression_name(info.gzip_level))) +
+          (info.checksum ? ", fletcher32" : "");
+      out += fmt::format("  {:<16} {:<22} {:<6} {:<24} {}\n", escape_for_display(info.id), info.image_shape.to_string(),
                          info.has_label ? "yes" : "no", fmt::format("{:g} x {:g} x {:g}", info.spacing[0], info.spacing[1], info.spacing[2]),
                          storage);
     }

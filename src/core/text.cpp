@@ -1,10 +1,13 @@
-// text.cpp — edit distance, closest-match suggestions and joining for messages.
+// text.cpp — edit distance, closest-match suggestions, joining, and escaping of file text for
+// the terminal (UTF-8 checked by hand: no locale is consulted).
 #include "voxtrain/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <numeric>
 #include <vector>
+
+#include <fmt/format.h>
 
 namespace voxtrain {
 std::string to_lower(std::string_view text) {
@@ -60,6 +63,59 @@ std::string join(std::span<const std::string> items, std::string_view separator)
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (i) out += separator;
     out += items[i];
+  }
+  return out;
+}
+
+namespace {
+
+// The length of the well-formed UTF-8 sequence starting at text[at] (Unicode's table 3-7: no
+// overlong forms, no surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one.
+std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(at);
+  std::size_t length = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (lead >= 0xC2 && lead <= 0xDF) length = 2;
+  else if (lead >= 0xE0 && lead <= 0xEF) length = 3, low = lead == 0xE0 ? 0xA0 : 0x80, high = lead == 0xED ? 0x9F : 0xBF;
+  else if (lead >= 0xF0 && lead <= 0xF4) length = 4, low = lead == 0xF0 ? 0x90 : 0x80, high = lead == 0xF4 ? 0x8F : 0xBF;
+  else return 0;
+  if (at + length > text.size()) return 0;
+  if (byte(at + 1) < low || byte(at + 1) > high) return 0;
+  for (std::size_t i = 2; i < length; ++i)
+    if (byte(at + i) < 0x80 || byte(at + i) > 0xBF) return 0;
+  return length;
+}
+
+void append_escaped_byte(std::string& out, unsigned char c) { out += fmt::format("\\x{:02X}", c); }
+
+}  // namespace
+
+std::string escape_for_display(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto c = static_cast<unsigned char>(text[at]);
+    if (c == '\\') {
+      out += "\\\\";
+      ++at;
+    } else if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+      ++at;
+    } else if (const std::size_t n = c >= 0x80 ? utf8_sequence_length(text, at) : 0; n > 0) {
+      const bool c1_control = c == 0xC2 && static_cast<unsigned char>(text[at + 1]) < 0xA0;  // U+0080..U+009F
+      if (c1_control) {
+        append_escaped_byte(out, c);
+        append_escaped_byte(out, static_cast<unsigned char>(text[at + 1]));
+      } else {
+        out.append(text.substr(at, n));
+      }
+      at += n;
+    } else {
+      append_escaped_byte(out, c);  // a C0 control, DEL, or a byte that starts no UTF-8 sequence
+      ++at;
+    }
   }
   return out;
 }

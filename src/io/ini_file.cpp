@@ -21,6 +21,10 @@ namespace {
 
 constexpr std::string_view kBlanks = " \t\r\n\f\v";
 constexpr int kMaxInterpolationDepth = 10;  // configparser's MAX_INTERPOLATION_DEPTH
+// References that fan out (each value naming the next one 40 times, 9 levels deep) would take
+// 40^9 expansions: a 2 KB file that never finishes. configparser has no such limit; we stop early.
+constexpr std::size_t kMaxInterpolationExpansions = 10000;
+constexpr std::size_t kMaxInterpolatedSize = 1 << 20;
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(kBlanks);
@@ -130,13 +134,18 @@ struct Reader {
 };
 
 // configparser's BasicInterpolation: "%%" is '%', "%(key)s" is that key's value in the section.
+// `expansions` counts the references expanded for one entry, across the recursion.
 std::string interpolate(const std::string& path, const IniSection& section, const IniEntry& entry,
-                        const std::string& value, int depth) {
+                        const std::string& value, int depth, std::size_t& expansions) {
   const auto fail = [&](std::string_view problem) {
     throw error("{}:{}: [{}] {} = {}: {}", path, entry.line, section.name, entry.key, one_line(entry.value), problem);
   };
   if (depth > kMaxInterpolationDepth)
     fail(fmt::format("%(...)s references nest deeper than {} levels (a reference loop?)", kMaxInterpolationDepth));
+  if (++expansions > kMaxInterpolationExpansions)
+    fail(fmt::format("%(...)s references expand more than {} times (values that name other values many times "
+                     "over); write the value out",
+                     kMaxInterpolationExpansions));
   std::string out;
   for (std::size_t i = 0; i < value.size(); ++i) {
     if (value[i] != '%') {
@@ -154,7 +163,10 @@ std::string interpolate(const std::string& path, const IniSection& section, cons
     const std::string name = to_lower(value.substr(i + 2, close - i - 2));
     const IniEntry* target = section.find(name);
     if (!target) fail(fmt::format("%({})s names no key of [{}]", name, section.name));
-    out += interpolate(path, section, entry, target->value, depth + 1);
+    out += interpolate(path, section, entry, target->value, depth + 1, expansions);
+    if (out.size() > kMaxInterpolatedSize)
+      fail(fmt::format("%(...)s references expand to more than {} characters; write the value out",
+                       kMaxInterpolatedSize));
     i = close + 1;
   }
   return out;
@@ -222,7 +234,10 @@ IniFile IniFile::parse(std::string_view text, const std::string& path) {
   file.sections_ = std::move(reader.sections);
   for (IniSection& section : file.sections_) {
     const IniSection raw = section;  // interpolate from the values as written
-    for (IniEntry& entry : section.entries) entry.value = interpolate(path, raw, entry, entry.value, 0);
+    for (IniEntry& entry : section.entries) {
+      std::size_t expansions = 0;
+      entry.value = interpolate(path, raw, entry, entry.value, 0, expansions);
+    }
   }
   return file;
 }

@@ -119,6 +119,8 @@ struct RawGeometry {
   std::int64_t ndim = 0;
   std::array<std::int64_t, 8> dim{};
   std::array<double, 8> pixdim{};
+  int datatype = 0;         // the NIfTI code
+  double vox_offset = 0;    // where the voxels start in a single (.nii) file
 };
 
 template <class T>
@@ -153,30 +155,70 @@ bool read_raw_geometry(const std::string& path, RawGeometry& out) {
       out.dim[d] = field<std::int16_t>(h, 40 + 2 * d, swap);
       out.pixdim[d] = field<float>(h, 76 + 4 * d, swap);
     }
+    out.datatype = field<std::int16_t>(h, 70, swap);
+    out.vox_offset = field<float>(h, 108, swap);
   } else if (size == 540 && got >= 540) {
     for (int d = 0; d < 8; ++d) {
       out.dim[d] = field<std::int64_t>(h, 16 + 8 * d, swap);
       out.pixdim[d] = field<double>(h, 104 + 8 * d, swap);
     }
+    out.datatype = field<std::int16_t>(h, 12, swap);
+    out.vox_offset = static_cast<double>(field<std::int64_t>(h, 168, swap));
   } else {
     return false;
   }
   out.ndim = out.dim[0];
-  return out.ndim >= 1 && out.ndim <= 7;
+  return true;
 }
 
-// A zero dimension or a spacing that is not a positive number makes no volume: refuse it.
-void check_raw_geometry(const std::string& path, const RawGeometry& g) {
+// What nifticlib refuses with a line of its own on stderr ("** ERROR: nifti_convert_n1hdr2nim: bad
+// datatype", whatever nifti_set_debug_level says) is refused here first, so the only line is ours:
+// dim[0] outside 1..7, a dimension below 1, a datatype code NIfTI does not define.
+void check_header_codes(const std::string& path, const RawGeometry& g) {
+  if (g.ndim < 1 || g.ndim > 7)
+    throw error("{}: dim[0] = {} is not a number of dimensions (1 to 7); the header is damaged; re-export the image",
+                path, g.ndim);
   for (std::int64_t d = 1; d <= g.ndim; ++d)
     if (g.dim[d] < 1)
       throw error("{}: dimension {} of the header is {} ({}); the image is empty or the file is "
                   "damaged; re-export it",
                   path, d, g.dim[d], fmt::join(&g.dim[1], &g.dim[g.ndim + 1], "x"));
+  if (nifti_is_valid_datatype(g.datatype) == 0)  // the test nifti_convert_n1hdr2nim makes (0 is invalid)
+    throw error("{}: datatype code {} is not a NIfTI datatype; the header is damaged; re-export the image", path,
+                g.datatype);
+}
+
+// A spacing that is not a positive number makes no volume: refuse it.
+void check_raw_geometry(const std::string& path, const RawGeometry& g) {
   for (std::int64_t d = 1; d <= std::min<std::int64_t>(g.ndim, 3); ++d)
     if (!(g.pixdim[d] > 0.0) || !std::isfinite(g.pixdim[d]))
       throw error("{}: pixdim[{}] = {} is not a positive voxel spacing; fix the header (e.g. "
                   "nibabel's header.set_zooms) or re-export the image",
                   path, d, g.pixdim[d]);
+}
+
+// Deflate expands at most 1032-fold (RFC 1951's longest match per shortest code), so a .gz file
+// of n bytes holds at most about 1032 * n: a header announcing more is damaged, not compressed.
+constexpr double kMaxGzipRatio = 1032.0;
+
+// A single file (.nii, .nii.gz) must hold the voxels its header announces; checked before
+// nifticlib allocates them, so a damaged dimension cannot ask for terabytes.
+void check_data_fits_file(const std::string& path, const RawGeometry& g) {
+  const bool gzip = path.ends_with(".nii.gz");
+  if (!gzip && !path.ends_with(".nii")) return;  // a .hdr/.img pair: nifticlib reads the .img
+  int bytes_per_voxel = 0, swap_size = 0;
+  nifti_datatype_sizes(g.datatype, &bytes_per_voxel, &swap_size);
+  if (bytes_per_voxel <= 0) return;  // an unknown datatype: refused after the header is read
+  double voxels = 1;
+  for (std::int64_t d = 1; d <= g.ndim; ++d) voxels *= static_cast<double>(g.dim[d]);
+  const double needed = std::max(g.vox_offset, 0.0) + voxels * bytes_per_voxel;
+  std::error_code ec;
+  const double size = static_cast<double>(fs::file_size(path, ec));
+  if (ec || needed <= (gzip ? size * kMaxGzipRatio : size)) return;
+  throw error("{}: the header announces {} voxels of {} bytes ({:.4g} bytes from offset {}) but the file has "
+              "only {} bytes{}; the file is truncated or its header is damaged; re-export it",
+              path, fmt::join(&g.dim[1], &g.dim[g.ndim + 1], "x"), bytes_per_voxel, needed, g.vox_offset, size,
+              gzip ? " (compressed; deflate expands at most 1032-fold)" : "");
 }
 
 }  // namespace
@@ -197,7 +239,11 @@ NiftiImage read_nifti(const std::string& path, NiftiRead as) {
 
   silence_nifticlib();
   RawGeometry raw;
-  if (read_raw_geometry(path, raw)) check_raw_geometry(path, raw);
+  if (read_raw_geometry(path, raw)) {
+    check_header_codes(path, raw);
+    check_raw_geometry(path, raw);
+    check_data_fits_file(path, raw);
+  }
   NimPtr nim(nifti_image_read(path.c_str(), /*read_data=*/1));
   if (!nim)
     throw error("{}: cannot be read as NIfTI (not a NIfTI-1/NIfTI-2 file, truncated, or "
@@ -473,6 +519,8 @@ std::string nifti_format_name(int nifti_type) {
 NiftiHeader read_nifti_header(const std::string& path) {
   check_is_file(path);
   silence_nifticlib();
+  RawGeometry raw;
+  if (read_raw_geometry(path, raw)) check_header_codes(path, raw);
   NimPtr nim(nifti_image_read(path.c_str(), /*read_data=*/0));
   if (!nim)
     throw error("{}: cannot be read as NIfTI (not a NIfTI-1/NIfTI-2 file, truncated, or "
@@ -501,6 +549,8 @@ NiftiHeader read_nifti_header(const std::string& path) {
   h.scl_slope = nim->scl_slope;
   h.scl_inter = nim->scl_inter;
   h.description.assign(nim->descrip, strnlen(nim->descrip, sizeof nim->descrip));
+  h.intent_name.assign(nim->intent_name, strnlen(nim->intent_name, sizeof nim->intent_name));
+  h.aux_file.assign(nim->aux_file, strnlen(nim->aux_file, sizeof nim->aux_file));
   return h;
 }
 

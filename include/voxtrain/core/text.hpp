@@ -1,4 +1,5 @@
-// text.hpp — small string helpers for messages: edit distance and "did you mean" suggestions.
+// text.hpp — small string helpers for messages: edit distance, "did you mean" suggestions and
+// escaping of text read from files before it reaches a terminal.
 #pragma once
 
 #include <cstddef>
@@ -23,5 +24,11 @@ std::string join(std::span<const std::string> items, std::string_view separator 
 
 // ASCII lower case.
 std::string to_lower(std::string_view text);
+
+// Text from a file, safe to print on one terminal line: well-formed UTF-8 stays as it is; control
+// characters (C0, DEL, C1) and bytes that are not well-formed UTF-8 become \xNN, one per byte
+// (a C1 control's two bytes give \xC2\xNN), and a backslash becomes \\, so the output is
+// unambiguous. "caf\xC3\xA9" stays "café"; "a\nb" becomes "a\x0Ab".
+std::string escape_for_display(std::string_view text);
 
 }  // namespace voxtrain

@@ -1,5 +1,5 @@
-// hdf5_file.hpp — a small RAII wrapper over the HDF5 C API: files, groups, datasets of
-// float32/int32/int64/uint8 (chunked, optionally gzip), hyperslab reads, attributes, string lists.
+// hdf5_file.hpp — a small RAII wrapper over the HDF5 C API: files (HDF5 1.10 format, checksummed), groups,
+// datasets of float32/int32/int64/uint8 (compact or chunked with fletcher32, optionally gzip), attributes.
 #pragma once
 
 #include <hdf5.h>
@@ -50,11 +50,15 @@ class Hdf5Handle {
   Closer closer_ = nullptr;
 };
 
-// How a chunked dataset is laid out and compressed. An empty chunk means contiguous storage.
+// How a dataset is laid out and compressed. Every chunked dataset voxtrain writes carries a
+// fletcher32 checksum per chunk. An empty chunk lets the writer choose: compact (the bytes in the
+// object header, under its checksum) up to 16 KiB, else chunks of at most 1 MiB; read back, an
+// empty chunk means compact or contiguous storage.
 struct Hdf5Layout {
   std::vector<std::int64_t> chunk;  // chunk extents, one per dimension (each >= 1)
   int gzip_level = 0;               // 0: uncompressed; 1..9: deflate (needs a chunk)
   bool extendible_first_axis = false;  // the first axis may grow (H5S_UNLIMITED; needs a chunk)
+  bool checksum = false;            // read back: the chunks carry fletcher32 (ignored when writing)
 };
 
 // What groups and datasets share: the file they live in, their path, and attributes.
@@ -67,7 +71,8 @@ class Hdf5Object {
 
   bool has_attribute(const std::string& attribute) const;
   std::vector<std::string> attribute_names() const;  // in name order
-  // Attributes are replaced when they exist. Strings are variable-length UTF-8 (h5py's str).
+  // Attributes are replaced when they exist. Strings are fixed-length UTF-8, null-padded to the
+  // longest value (inline, under the header checksum; h5py gives bytes), never in the global heap.
   void write_attribute(const std::string& attribute, const std::string& value) const;
   void write_attribute(const std::string& attribute, std::span<const std::string> values) const;
   void write_attribute(const std::string& attribute, std::int64_t value) const;
@@ -140,7 +145,7 @@ class Hdf5Group : public Hdf5Object {
                              const Hdf5Layout& layout = {}) const;
   // create_dataset + write.
   Hdf5Dataset write_dataset(const std::string& child, const Tensor& data, const Hdf5Layout& layout = {}) const;
-  // A 1-D dataset of variable-length UTF-8 strings.
+  // A 1-D dataset of fixed-length UTF-8 strings (as for attributes).
   Hdf5Dataset write_strings(const std::string& child, std::span<const std::string> values) const;
 
  private:
@@ -152,11 +157,15 @@ enum class Hdf5Access { ReadOnly, ReadWrite };
 
 class Hdf5File {
  public:
-  // Creates (truncating) a file. Throws naming the path when it cannot.
+  // Creates (truncating) a file in the HDF5 1.10 format (libver bounds v110..v110): its metadata
+  // (superblock, object headers, heaps, B-trees, chunk indexes) carry checksums. Throws naming
+  // the path when it cannot.
   static Hdf5File create(const std::string& path);
   // Opens an existing file. Read-only opens do not use HDF5's file locking (so they work on
   // cluster file systems without locks, and beside a writer that has finished). Throws one line
-  // for a missing file, a directory, a file that is not HDF5, and a damaged or truncated one.
+  // for a missing file, a directory, a file that is not HDF5, and a damaged or truncated one
+  // (check_hdf5_superblock runs first). Later, a checksum that does not match (metadata or a
+  // chunk) is one line naming the file and the object: "<file>: <object>: checksum mismatch ...".
   static Hdf5File open(const std::string& path, Hdf5Access access = Hdf5Access::ReadOnly);
 
   const std::string& path() const { return path_; }

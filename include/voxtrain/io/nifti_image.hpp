@@ -73,7 +73,11 @@ struct NiftiHeader {
   std::string axcodes;                 // where voxel axes i, j, k point, e.g. "RAS" (nibabel's aff2axcodes)
   double scl_slope = 0;
   double scl_inter = 0;
-  std::string description;
+  // The header's text fields as stored (up to the first NUL): any bytes at all, so escape them
+  // (escape_for_display) before printing.
+  std::string description;             // descrip
+  std::string intent_name;
+  std::string aux_file;
 };
 
 // Throws voxtrain::Error naming the file, as read_nifti does, for a missing or non-NIfTI file.

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "voxtrain/core/error.hpp"
+
 #include "voxtrain/data/store/patch_store.hpp"
 #include "voxtrain/data/sampling/sample_stream.hpp"
 
@@ -29,8 +31,15 @@ std::int64_t run_extract_patches(const ExtractPatchesOptions& o, const std::func
   const PatchStoreReader store(o.store);
   PatchStoreWriter writer(o.out, store.fingerprint());
   std::int64_t written = 0;
+  std::string first_id;  // patch labels come with every subject's patches or with none
+  bool first_has_label = false;
   for (std::int64_t n = 0; n < store.subject_count(); ++n) {
     const Subject s = store.read_subject(n);
+    if (n == 0) first_id = s.id, first_has_label = s.label.defined();
+    if (s.label.defined() != first_has_label)
+      throw error("{}: subject '{}' has {} label but '{}' has {}; extract-patches stores patch labels for every "
+                  "subject or for none: convert the data set with a label for every subject, or without labels",
+                  o.store, s.id, s.label.defined() ? "a" : "no", first_id, first_has_label ? "one" : "none");
     writer.add_subject(s);
     const SamplerIndex index(o.sampler, sampler_input(o.sampler, s, n), o.window);
     std::vector<Tensor> images, labels;

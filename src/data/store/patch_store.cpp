@@ -28,6 +28,24 @@ std::string shape_text(const Tensor& t) { return t.defined() ? t.shape().to_stri
 
 bool is_host_plain(const Tensor& t) { return t.defined() && t.is_plain() && t.device().is_cpu(); }
 
+// Ids read back must be ids add_subject accepts, printable as they are (so every message that
+// names one stays one line) and unique; anything else means the store is damaged.
+void check_stored_ids(const std::string& path, const std::vector<std::string>& ids) {
+  std::vector<std::string> sorted(ids);
+  std::sort(sorted.begin(), sorted.end());
+  const auto twice = std::adjacent_find(sorted.begin(), sorted.end());
+  for (const std::string& id : ids) {
+    const bool usable = !id.empty() && id != "." && id != ".." && id.find('/') == std::string::npos &&
+                        escape_for_display(id) == id;
+    if (!usable)
+      throw error("{}: /subject_ids holds '{}', which is not a subject id voxtrain writes; the store is damaged, "
+                  "re-run `voxdata convert`",
+                  path, escape_for_display(id));
+  }
+  if (twice != sorted.end())
+    throw error("{}: /subject_ids lists '{}' twice; the store is damaged, re-run `voxdata convert`", path, *twice);
+}
+
 std::vector<double> flat(const Affine& a) {
   std::vector<double> v;
   for (const auto& row : a) v.insert(v.end(), row.begin(), row.end());
@@ -246,7 +264,7 @@ PatchStoreReader::PatchStoreReader(const std::string& path) : path_(path) {
   const std::string kind = root.read_string_attribute("voxtrain_kind");
   if (kind != kKind)
     throw error("{}: is a voxtrain '{}' file, not a patch store; give a store written by `voxdata convert`", path,
-                kind);
+                escape_for_display(kind));
   format_version_ = root.read_int_attribute("voxtrain_format_version");
   if (format_version_ > kPatchStoreFormatVersion)
     throw error("{}: patch store format version {} is newer than this voxtrain supports (version {}); upgrade "
@@ -265,6 +283,7 @@ PatchStoreReader::PatchStoreReader(const std::string& path) : path_(path) {
   for (const std::string& key : settings.attribute_names())
     fingerprint_.settings[key] = settings.read_string_attribute(key);
   subject_ids_ = root.open_dataset("subject_ids").read_strings();
+  check_stored_ids(path, subject_ids_);
 
   if (root.has_group("patches")) {
     const Hdf5Group patches = root.open_group("patches");
@@ -313,6 +332,7 @@ StoredSubjectInfo PatchStoreReader::subject_info(std::int64_t index) const {
   const Hdf5Layout layout = image.layout();
   info.image_chunk = layout.chunk;
   info.gzip_level = layout.gzip_level;
+  info.checksum = layout.checksum;
   if (shape.size() != 4)
     throw error("{}: {}/image has {} dimensions, expected 4 [C, D, H, W]; the store is damaged", path_, group.name(),
                 shape.size());
@@ -436,10 +456,12 @@ void check_fingerprint(const PatchStoreReader& store, const PreprocessingFingerp
   for (const std::string& key : keys) {
     const auto h = have.find(key);
     const auto w = want.find(key);
-    const std::string store_value = h == have.end() ? std::string("(not set)") : fmt::format("'{}'", h->second);
-    const std::string config_value = w == want.end() ? std::string("(not set)") : fmt::format("'{}'", w->second);
+    const std::string store_value =
+        h == have.end() ? std::string("(not set)") : fmt::format("'{}'", escape_for_display(h->second));
+    const std::string config_value =
+        w == want.end() ? std::string("(not set)") : fmt::format("'{}'", escape_for_display(w->second));
     if (h == have.end() || w == want.end() || h->second != w->second)
-      differences.push_back(fmt::format("{}: store {}, config {}", key, store_value, config_value));
+      differences.push_back(fmt::format("{}: store {}, config {}", escape_for_display(key), store_value, config_value));
   }
   if (differences.empty()) return;
   throw error("{}: the patch store was made with other preprocessing settings than the config ({}); re-run "

@@ -1,5 +1,6 @@
 // test_inspect_command.cpp — `voxdata inspect` reports: NIfTI headers against what nibabel read
-// (tests/data/nifti/expected.txt), orientation by the dominant axis, patch stores, and errors.
+// (tests/data/nifti/expected.txt), orientation by the dominant axis, patch stores, escaped header
+// text, and errors.
 #include <catch2/catch.hpp>
 
 #include <hdf5.h>
@@ -14,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "voxtrain/core/error.hpp"
+#include "voxtrain/io/nifti_image.hpp"
 #include "data_tools/inspect_command.hpp"
 
 #include "support/fixtures.hpp"
@@ -106,4 +108,33 @@ TEST_CASE("inspect: missing, unknown and non-store files are one-line errors nam
   H5Fclose(f);
   CHECK_THAT(error_or_none([&] { (void)voxtrain::inspect_file(plain_h5); }),
              Contains(plain_h5 + ": is an HDF5 file but not a voxtrain patch store"));
+}
+
+TEST_CASE("inspect: header text that is not printable UTF-8 is shown escaped, never as raw bytes", "[data]") {
+  const ScratchDir dir("inspect_text");
+  const std::string path = dir.file("text.nii");
+  voxtrain::NiftiImage image;
+  image.data = voxtrain::Tensor::zeros(voxtrain::Shape{1, 2, 2, 2}, voxtrain::DType::Float32);
+  image.affine = {{{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, 1}}};
+  voxtrain::write_nifti(path, image);
+  {
+    // NIfTI-1 text fields: descrip at byte 148 (80 bytes), aux_file at 228 (24), intent_name at 328 (16).
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    const auto put = [&](std::streamoff at, const std::string& text) {
+      f.seekp(at);
+      f.write(text.data(), static_cast<std::streamsize>(text.size()));
+    };
+    put(148, std::string("T1 \x1b[2J\nbrain caf\xc3\xa9 \xff\0", 23));
+    put(228, std::string("aux\r\x07\0", 6));
+    put(328, std::string("z\x85score\0", 8));
+  }
+  const std::string report = voxtrain::inspect_file(path);
+  CHECK_THAT(report, Contains("description: T1 \\x1B[2J\\x0Abrain caf\xc3\xa9 \\xFF\n"));
+  CHECK_THAT(report, Contains("aux_file:    aux\\x0D\\x07\n"));
+  CHECK_THAT(report, Contains("intent_name: z\\x85score\n"));
+  for (const char c : report) {
+    const auto u = static_cast<unsigned char>(c);
+    CHECK((u >= 0x20 || c == '\n'));
+    CHECK(u != 0x7f);
+  }
 }

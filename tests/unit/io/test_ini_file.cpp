@@ -159,3 +159,19 @@ TEST_CASE("ini: numbers, number lists and booleans", "[io]") {
              Equals("config.ini:7: [T1] k = maybe: expected a boolean: yes, true, t, y, 1 or no, false, f, n, 0"));
   CHECK(standardise_section_name("  my-input_1 (T1)  ") == "my-input_1 T1");
 }
+
+TEST_CASE("ini: references that fan out are refused instead of expanding forever", "[io]") {
+  // y1 names z 40 times, y2 names y1 40 times, ...: y8 would expand 40^8 references (found by the
+  // libFuzzer target, docs/FUZZING.md). Legitimate repetition still works.
+  std::string text = "[S]\nz = ab\ny0 = %(z)s%(z)s%(z)s\n";
+  for (int level = 1; level <= 8; ++level) {
+    text += fmt::format("y{} =", level);
+    for (int n = 0; n < 40; ++n) text += fmt::format(" %(y{})s", level - 1);
+    text += "\n";
+  }
+  // y1 expands 161 references, y2 6441, y3 (line 6) would expand 257641.
+  CHECK_THAT(parse_error(text), Contains("cfg/config.ini:6: [S] y3 = ") &&
+                                    Contains(": %(...)s references expand more than 10000 times"));
+  const IniFile ok = IniFile::parse("[S]\nz = ab\ny0 = %(z)s%(z)s%(z)s\n", "c.ini");
+  CHECK(ok.value("S", "y0")->value == "ababab");
+}

@@ -329,3 +329,26 @@ TEST_CASE("NIfTI errors name the file and say what to do, on one line", "[io]") 
   CHECK_THAT(m, Contains(overflow) && Contains("int16 cannot hold"));
   CHECK_FALSE(fs::exists(overflow));
 }
+
+TEST_CASE("a header announcing more voxels than the file holds is refused before they are allocated", "[io]") {
+  const ScratchDir dir("nifti_size");
+  const std::string path = dir.file("huge.nii");
+  NiftiImage small;
+  small.data = Tensor::zeros(Shape{1, 2, 2, 2}, DType::Float32);
+  small.affine = oblique_affine();
+  voxtrain::write_nifti(path, small);
+  {
+    // dim[1..3] (bytes 42-47) = 32767: 3.5e13 float32 voxels in a file of 384 bytes.
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    const std::int16_t dims[3] = {32767, 32767, 32767};
+    f.seekp(42);
+    f.write(reinterpret_cast<const char*>(dims), sizeof dims);
+  }
+  const std::string m = error_message_of([&] { voxtrain::read_nifti(path); });
+  CHECK_THAT(m, Contains(path + ": the header announces 32767x32767x32767 voxels of 4 bytes") &&
+                    Contains(fmt::format("the file has only {} bytes", std::filesystem::file_size(path))) &&
+                    Contains("truncated or its header is damaged"));
+  CHECK(m.find('\n') == std::string::npos);
+  // The header alone still reads (inspect shows what it claims).
+  CHECK(voxtrain::read_nifti_header(path).dim[0] == 32767);
+}

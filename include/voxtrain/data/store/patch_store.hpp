@@ -92,6 +92,7 @@ struct StoredSubjectInfo {
   std::array<double, 3> spacing{1, 1, 1};
   std::vector<std::int64_t> image_chunk;  // the image's HDF5 chunk, empty when contiguous
   int gzip_level = 0;                     // the image's compression, 0 = none
+  bool checksum = false;                  // the image's chunks carry fletcher32 (stores since 2026-12)
 };
 
 // A run of pre-extracted patches.

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -284,7 +285,66 @@ TEST_CASE("patch store: missing, non-HDF5, non-store and truncated files are one
   fs::copy_file(whole, cut);
   fs::resize_file(cut, fs::file_size(whole) * 2 / 3);
   const std::string message = error_or_none([&] { PatchStoreReader r(cut); });
-  CHECK_THAT(message, Contains(cut + ": cannot be opened as HDF5") && Contains("damaged or truncated"));
+  CHECK_THAT(message, Contains(cut + ": the file is truncated") && Contains("voxdata convert"));
+  CHECK(message.find('\n') == std::string::npos);
+}
+
+TEST_CASE("patch store: damaged voxels and subject ids are one-line errors naming the store and the object", "[data]") {
+  const ScratchDir dir("damaged");
+  const std::string path = dir.file("store.h5");
+  write_store(path, {make_subject("sub-001", 2, 8, 8, 8, 1), make_subject("sub-002", 2, 4, 4, 4, 2)});
+  // The first chunk of sub-001's label, found with the raw HDF5 API, gets one bit flipped.
+  {
+    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    const hid_t set = H5Dopen2(file, "/subjects/sub-001/label", H5P_DEFAULT);
+    const hid_t space = H5Dget_space(set);
+    hsize_t offset[4] = {};
+    unsigned mask = 0;
+    haddr_t address = 0;
+    hsize_t size = 0;
+    REQUIRE(H5Dget_chunk_info(set, space, 0, offset, &mask, &address, &size) >= 0);
+    H5Sclose(space);
+    H5Dclose(set);
+    H5Fclose(file);
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(static_cast<std::streamoff>(address + 5));
+    const char c = static_cast<char>(f.get() ^ 0x01);
+    f.seekp(static_cast<std::streamoff>(address + 5));
+    f.put(c);
+  }
+  const PatchStoreReader store(path);
+  const PatchLocation at{.subject = 0, .start = {0, 0, 0}, .end = {3, 3, 3}};
+  CHECK_NOTHROW(store.read_image_patch(0, at));  // the image is intact
+  CHECK_NOTHROW(store.read_subject(1));
+  for (const std::string& message : {error_or_none([&] { (void)store.read_subject(0); }),
+                                     error_or_none([&] { (void)store.read_label_patch(0, at); })}) {
+    CHECK_THAT(message, Contains(path + ": /subjects/sub-001/label: checksum mismatch") &&
+                            Contains("the file is damaged; re-create it") && Contains("voxdata convert"));
+    CHECK(message.find('\n') == std::string::npos);
+  }
+
+  // Subject ids with a line break or bytes that are not UTF-8 are not ids voxtrain writes: the
+  // message shows them escaped, on one line.
+  const std::string odd = dir.file("odd_ids.h5");
+  write_store(odd, {make_subject("sub-001", 1, 4, 4, 4, 1)});
+  {
+    const hid_t file = H5Fopen(odd.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(H5Ldelete(file, "subject_ids", H5P_DEFAULT) >= 0);
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    H5Tset_cset(type, H5T_CSET_UTF8);
+    const hsize_t one[1] = {1};
+    const hid_t space = H5Screate_simple(1, one, nullptr);
+    const hid_t set = H5Dcreate2(file, "subject_ids", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const char* id = "sub\n\xff" "1";
+    REQUIRE(H5Dwrite(set, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &id) >= 0);
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Tclose(type);
+    REQUIRE(H5Fclose(file) >= 0);
+  }
+  const std::string message = error_or_none([&] { PatchStoreReader r(odd); });
+  CHECK_THAT(message, Contains(odd + ": /subject_ids holds 'sub\\x0A\\xFF1', which is not a subject id voxtrain writes"));
   CHECK(message.find('\n') == std::string::npos);
 }
 
@@ -440,6 +500,11 @@ TEST_CASE("patch store: h5ls lists the documented layout of a store voxtrain wro
   CHECK_THAT(attributes, Contains("ATTRIBUTE \"normalisation.whitening\"") && Contains("\"true\""));
   const std::string root = run_and_read(h5dump + " -a /voxtrain_format_version '" + path + "'");
   CHECK_THAT(root, Contains("(0): 1"));
+  // Every chunked dataset carries fletcher32; the file is in the 1.10 format (superblock 3).
+  for (const char* dataset : {"/subjects/sub-001/image", "/subjects/sub-001/label", "/patches/image", "/patches/location"})
+    CHECK_THAT(run_and_read(fmt::format("/usr/bin/h5dump -p -H -d {} '{}'", dataset, path)),
+               Contains("CHECKSUM FLETCHER32"));
+  CHECK_THAT(run_and_read("/usr/bin/h5dump -B -H '" + path + "'"), Contains("SUPERBLOCK_VERSION 3"));
 }
 
 // ---- the committed format-version-1 store (tests/data/store/v1_store.h5) ----------------------
@@ -462,6 +527,13 @@ std::vector<PatchLocation> fixture_locations() {
 }  // namespace
 
 TEST_CASE("patch store: write the committed v1 fixture", "[.fixture]") {
+  // CTest registers hidden cases too, so a plain `ctest` would rewrite the committed file with
+  // today's writer: since the checksum change that is no longer the format-1.0 file it must stay
+  // (the only store written before checksums). Writing needs VOXTRAIN_WRITE_FIXTURES=1.
+  if (std::getenv("VOXTRAIN_WRITE_FIXTURES") == nullptr) {
+    WARN("fixture not written: set VOXTRAIN_WRITE_FIXTURES=1 to rewrite " << kFixtureStore);
+    return;
+  }
   fs::create_directories(fs::path(kFixtureStore).parent_path());
   PatchStoreWriter writer(kFixtureStore, settings(), PatchStoreOptions{.chunk = {0, 4, 4, 4}, .gzip_level = 0});
   for (const Subject& s : fixture_subjects()) writer.add_subject(s);

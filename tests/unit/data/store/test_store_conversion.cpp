@@ -5,12 +5,14 @@
 
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "support/test_files.hpp"
 #include "voxtrain/core/error.hpp"
 #include "data_tools/convert_command.hpp"
 #include "data_tools/extract_patches_command.hpp"
+#include "voxtrain/data/store/patch_extraction.hpp"
 #include "voxtrain/data/store/patch_store.hpp"
 #include "voxtrain/data/phantoms/phantom.hpp"
 #include "voxtrain/data/store/store_subject_source.hpp"
@@ -262,4 +264,18 @@ TEST_CASE("a store subject source reads weight patches as hyperslabs equal to th
   CHECK_FALSE(p.label.defined());
   const Tensor expected = voxtrain::crop_patch(s.weight, at);
   CHECK(std::memcmp(p.weight.raw_data(), expected.raw_data(), expected.nbytes()) == 0);
+}
+
+TEST_CASE("extract-patches refuses a store whose subjects have labels and no labels, naming both", "[data]") {
+  // The committed format-1 store: sub-001 has a label, sub-002 none (found by the fuzz test, which
+  // ran extract-patches on it: the old message named the output store, not the subjects).
+  ScratchDir dir("extract_mixed");
+  voxtrain::ExtractPatchesOptions o;
+  o.store = std::string(VOXTRAIN_SOURCE_DIR) + "/tests/data/store/v1_store.h5";
+  o.out = dir.file("patches.h5");
+  o.window = {2, 2, 2};
+  const std::string m = error_message_of([&] { voxtrain::run_extract_patches(o); });
+  CHECK_THAT(m, Contains(o.store + ": subject 'sub-002' has no label but 'sub-001' has one"));
+  CHECK(m.find('\n') == std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(o.out));
 }
