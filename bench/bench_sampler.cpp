@@ -27,6 +27,7 @@ namespace {
 struct DataSet {
   std::string dir;
   std::string store;
+  std::string store_without_checksums;  // voxdata convert --no-data-checksums
   std::vector<SubjectFiles> files;
   PreprocessingSettings settings;
 };
@@ -50,6 +51,10 @@ DataSet make_data_set(const std::string& root, int subjects, int size, int modal
   c.out = root + "/store_m" + std::to_string(modalities) + ".h5";
   run_convert(c);
   d.store = c.out;
+  c.data_checksums = false;
+  c.out = root + "/store_m" + std::to_string(modalities) + "_no_data_checksums.h5";
+  run_convert(c);
+  d.store_without_checksums = c.out;
   const IniFile ini = explicit_convert_config(c);
   const auto sections = input_sections(ini);
   d.files = discover_subjects(sections, input_grouping(ini, sections));
@@ -91,15 +96,20 @@ int main(int argc, char** argv) {
   std::printf("bench_sampler: %d phantom subjects of %d^3, uniform %d^3 windows, batches of 2, "
               "sample_per_volume 1, %d batches timed (usable CPUs decide the worker count)\n",
               subjects, size, window, steps);
+  std::printf("(hdf5: the default store, fletcher32 on every chunk; hdf5-raw: --no-data-checksums)\n");
   std::printf("%-11s %-9s %-8s %12s\n", "modalities", "source", "threads", "patches/s");
   for (int modalities : {1, 4}) {
     const DataSet d = make_data_set(root, subjects, size, modalities);
     auto store = std::make_shared<StoreSubjectSource>(d.store);
+    auto raw_store = std::make_shared<StoreSubjectSource>(d.store_without_checksums);
     auto nifti = std::make_shared<NiftiSubjectSource>(d.files, d.settings);
     for (int threads : {1, 2}) {
       const double from_store = patches_per_second(store, threads, window, steps);
+      const double from_raw_store = patches_per_second(raw_store, threads, window, steps);
       const double from_nifti = patches_per_second(nifti, threads, window, std::max(4, steps / 10));
       std::printf("%-11d %-9s %-8d %12.1f\n", modalities, "hdf5", threads, from_store);
+      std::printf("%-11d %-9s %-8d %12.1f   hdf5/hdf5-raw = %.2fx\n", modalities, "hdf5-raw", threads, from_raw_store,
+                  from_store / from_raw_store);
       std::printf("%-11d %-9s %-8d %12.1f   store/nii.gz = %.1fx\n", modalities, "nii.gz", threads, from_nifti,
                   from_store / from_nifti);
     }

@@ -13,7 +13,7 @@ namespace voxtrain {
 
 std::string convert_usage() {
   return "Usage: voxdata convert -c CONFIG --out STORE.h5 [--phase all|training|validation|inference]\n"
-         "                       [--compression none|gzip|gzip-1..9]\n"
+         "                       [--compression none|gzip|gzip-1..9] [--no-data-checksums]\n"
          "       voxdata convert --images DIR[,DIR...] --image-contains T1[,T2...] [--label-contains Label]\n"
          "                       [--set key=value ...] --out STORE.h5 [--compression ...]\n"
          "\n"
@@ -31,6 +31,8 @@ std::string convert_usage() {
          "  --phase P                  which subjects: all (default), or training, validation, inference\n"
          "                             from the config's dataset split file\n"
          "  --compression C            none (default: fastest patch reads), gzip (level 4) or gzip-1..gzip-9\n"
+         "  --no-data-checksums        store the voxels without fletcher32 checksums: patch reads about 3x\n"
+         "                             faster, but damaged data reads as wrong voxels instead of an error\n"
          "  --images DIR[,DIR...]      without a config: directories holding the .nii/.nii.gz files\n"
          "  --image-contains K[,K...]  without a config: one image channel per file-name keyword\n"
          "  --label-contains K         without a config: the keyword of the label files\n"
@@ -49,7 +51,8 @@ CommandArgs<ConvertOptions> parse_convert_args(const std::vector<std::string>& a
                                      {"--set", "KEY=VALUE"},
                                      {"--out", "STORE.h5"},
                                      {"--phase", "P"},
-                                     {"--compression", "C"}}};
+                                     {"--compression", "C"},
+                                     {"--no-data-checksums"}}};
   const ParsedArgs parsed = parse_flags(command, args);
   CommandArgs<ConvertOptions> result{.help = parsed.help};
   if (result.help) return result;
@@ -65,6 +68,7 @@ CommandArgs<ConvertOptions> parse_convert_args(const std::vector<std::string>& a
       o.extra_network.push_back(value);
     } else if (flag == "--out") o.out = value;
     else if (flag == "--phase") o.phase = value;
+    else if (flag == "--no-data-checksums") o.data_checksums = false;
     else o.compression = value;
   }
   const bool explicit_form = !o.images.empty() || !o.image_contains.empty() || !o.label_contains.empty();

@@ -39,8 +39,20 @@ std::string hint(const Program& program) {
   return fmt::format("Run '{} --help' to see the subcommands.", program.name);
 }
 
+// The message on one line whatever it quotes: control characters (a newline or escape sequence
+// read from a damaged file, say) become \xNN; everything else, UTF-8 included, is kept.
+std::string one_line(const std::string& message) {
+  std::string out;
+  for (const char ch : message) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (byte < 0x20 || byte == 0x7f) out += fmt::format("\\x{:02X}", byte);
+    else out += ch;
+  }
+  return out;
+}
+
 int fail(const Program& program, const std::string& message) {
-  std::fprintf(stderr, "%s: %s\n", program.name.c_str(), message.c_str());
+  std::fprintf(stderr, "%s: %s\n", program.name.c_str(), one_line(message).c_str());
   return 1;
 }
 

@@ -444,6 +444,7 @@ bool Hdf5Dataset::is_string() const {
 
 Hdf5Layout Hdf5Dataset::layout() const {
   Hdf5Layout layout;
+  layout.checksum = false;  // true below when the filter pipeline holds fletcher32
   Hdf5Handle dcpl = handle(VOX_H5(where(), H5Dget_create_plist(id())), H5Pclose);
   if (VOX_H5(where(), H5Pget_layout(dcpl.id())) == H5D_CHUNKED) {
     std::vector<hsize_t> chunk(static_cast<std::size_t>(H5S_MAX_RANK));
@@ -627,8 +628,8 @@ std::int64_t byte_count(const std::vector<std::int64_t>& shape, std::int64_t ele
   return n;
 }
 
-// The dataset creation properties of a layout for a dataset of `shape`: chunked with fletcher32 on
-// every chunk, or (no chunk shape, at most kCompactBytes) compact, covered by the header checksum.
+// The dataset creation properties of a layout for a dataset of `shape`: chunked (with fletcher32 on
+// every chunk unless the layout says no), or (no chunk shape, at most kCompactBytes) compact, covered by the header checksum.
 Hdf5Handle creation_properties(const std::string& at, const std::vector<std::int64_t>& shape,
                                std::int64_t element_bytes, Hdf5Layout layout) {
   Hdf5Handle dcpl = handle(VOX_H5(at, H5Pcreate(H5P_DATASET_CREATE)), H5Pclose);
@@ -652,7 +653,7 @@ Hdf5Handle creation_properties(const std::string& at, const std::vector<std::int
   }
   VOX_H5(at, H5Pset_chunk(dcpl.id(), static_cast<int>(chunk.size()), chunk.data()));
   if (layout.gzip_level > 0) VOX_H5(at, H5Pset_deflate(dcpl.id(), static_cast<unsigned>(layout.gzip_level)));
-  VOX_H5(at, H5Pset_fletcher32(dcpl.id()));  // after deflate: the checksum covers the stored bytes
+  if (layout.checksum) VOX_H5(at, H5Pset_fletcher32(dcpl.id()));  // after deflate: covers the stored bytes
   return dcpl;
 }
 

@@ -50,15 +50,15 @@ class Hdf5Handle {
   Closer closer_ = nullptr;
 };
 
-// How a dataset is laid out and compressed. Every chunked dataset voxtrain writes carries a
-// fletcher32 checksum per chunk. An empty chunk lets the writer choose: compact (the bytes in the
+// How a dataset is laid out and compressed. A chunked dataset voxtrain writes carries a fletcher32
+// checksum per chunk unless checksum is false. An empty chunk lets the writer choose: compact (the bytes in the
 // object header, under its checksum) up to 16 KiB, else chunks of at most 1 MiB; read back, an
 // empty chunk means compact or contiguous storage.
 struct Hdf5Layout {
   std::vector<std::int64_t> chunk;  // chunk extents, one per dimension (each >= 1)
   int gzip_level = 0;               // 0: uncompressed; 1..9: deflate (needs a chunk)
   bool extendible_first_axis = false;  // the first axis may grow (H5S_UNLIMITED; needs a chunk)
-  bool checksum = false;            // read back: the chunks carry fletcher32 (ignored when writing)
+  bool checksum = true;             // fletcher32 on every chunk (read back: whether the chunks carry it)
 };
 
 // What groups and datasets share: the file they live in, their path, and attributes.

@@ -141,6 +141,7 @@ void PatchStoreWriter::add_subject(const Subject& s) {
   layout.chunk.assign(options_.chunk.begin(), options_.chunk.end());
   if (layout.chunk[0] == 0) layout.chunk[0] = shape[0];
   layout.gzip_level = options_.gzip_level;
+  layout.checksum = options_.data_checksums;
   Hdf5Layout map_layout = layout;
   map_layout.chunk[0] = 1;
 
@@ -183,6 +184,7 @@ void PatchStoreWriter::add_patches(const Tensor& images, const Tensor& labels, s
     Hdf5Layout layout;
     layout.chunk = {1, s[1], s[2], s[3], s[4]};  // one patch per chunk
     layout.gzip_level = options_.gzip_level;
+    layout.checksum = options_.data_checksums;
     layout.extendible_first_axis = true;
     group.create_dataset("image", DType::Float32, {0, s[1], s[2], s[3], s[4]}, layout);
     if (labels.defined()) {

@@ -194,6 +194,7 @@ ConvertSummary run_convert(const ConvertOptions& o, const std::function<void(con
 
   PatchStoreOptions store_options;
   store_options.gzip_level = parse_compression(o.compression, "--compression");
+  store_options.data_checksums = o.data_checksums;
   PatchStoreWriter writer(o.out, PreprocessingFingerprint{preprocessing_fingerprint(settings, trained)}, store_options);
   if (stage) stage("convert", static_cast<std::int64_t>(chosen.size()));
   for (const SubjectFiles& files : chosen) {

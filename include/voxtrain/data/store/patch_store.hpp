@@ -35,6 +35,10 @@ struct PatchStoreOptions {
   // c = 0 means all channels in one chunk. Label, weight and sampling maps use [1, d, h, w].
   std::array<std::int64_t, 4> chunk{0, 32, 32, 32};
   int gzip_level = 0;  // 0: uncompressed; 1..9: gzip (deflate) at that level
+  // fletcher32 on every chunk of the volumes and patches, so that damaged data is an error, not
+  // wrong voxels. It costs patch reads about 3x (docs/PERFORMANCE.md); the metadata checksums
+  // (structure, attributes) are always on.
+  bool data_checksums = true;
 };
 
 // "none" -> 0, "gzip" -> 4, "gzip-1" .. "gzip-9" -> 1..9; anything else throws Error naming

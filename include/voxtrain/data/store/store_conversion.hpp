@@ -24,6 +24,7 @@ struct ConvertOptions {
   std::string out;                          // the store to write
   std::string phase = "all";                // all|training|validation|inference
   std::string compression = "none";         // none|gzip|gzip-N
+  bool data_checksums = true;               // fletcher32 on the stored volumes (PatchStoreOptions)
 };
 
 // The configuration the explicit form stands for: one input section per keyword, [SEGMENTATION]

@@ -84,6 +84,26 @@ PreprocessingFingerprint settings() {
 }
 
 // Writes subjects (and nothing else) to a committed store.
+// Flips one bit of the first chunk of `dataset`, found with the raw HDF5 API (the 6th byte).
+void flip_bit_in_first_chunk(const std::string& path, const char* dataset) {
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t set = H5Dopen2(file, dataset, H5P_DEFAULT);
+  const hid_t space = H5Dget_space(set);
+  hsize_t offset[4] = {};
+  unsigned mask = 0;
+  haddr_t address = 0;
+  hsize_t size = 0;
+  REQUIRE(H5Dget_chunk_info(set, space, 0, offset, &mask, &address, &size) >= 0);
+  H5Sclose(space);
+  H5Dclose(set);
+  H5Fclose(file);
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  f.seekg(static_cast<std::streamoff>(address + 5));
+  const char c = static_cast<char>(f.get() ^ 0x01);
+  f.seekp(static_cast<std::streamoff>(address + 5));
+  f.put(c);
+}
+
 void write_store(const std::string& path, const std::vector<Subject>& subjects, PatchStoreOptions options = {}) {
   PatchStoreWriter writer(path, settings(), options);
   for (const Subject& s : subjects) writer.add_subject(s);
@@ -293,25 +313,7 @@ TEST_CASE("patch store: damaged voxels and subject ids are one-line errors namin
   const ScratchDir dir("damaged");
   const std::string path = dir.file("store.h5");
   write_store(path, {make_subject("sub-001", 2, 8, 8, 8, 1), make_subject("sub-002", 2, 4, 4, 4, 2)});
-  // The first chunk of sub-001's label, found with the raw HDF5 API, gets one bit flipped.
-  {
-    const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    const hid_t set = H5Dopen2(file, "/subjects/sub-001/label", H5P_DEFAULT);
-    const hid_t space = H5Dget_space(set);
-    hsize_t offset[4] = {};
-    unsigned mask = 0;
-    haddr_t address = 0;
-    hsize_t size = 0;
-    REQUIRE(H5Dget_chunk_info(set, space, 0, offset, &mask, &address, &size) >= 0);
-    H5Sclose(space);
-    H5Dclose(set);
-    H5Fclose(file);
-    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(address + 5));
-    const char c = static_cast<char>(f.get() ^ 0x01);
-    f.seekp(static_cast<std::streamoff>(address + 5));
-    f.put(c);
-  }
+  flip_bit_in_first_chunk(path, "/subjects/sub-001/label");
   const PatchStoreReader store(path);
   const PatchLocation at{.subject = 0, .start = {0, 0, 0}, .end = {3, 3, 3}};
   CHECK_NOTHROW(store.read_image_patch(0, at));  // the image is intact
@@ -346,6 +348,24 @@ TEST_CASE("patch store: damaged voxels and subject ids are one-line errors namin
   const std::string message = error_or_none([&] { PatchStoreReader r(odd); });
   CHECK_THAT(message, Contains(odd + ": /subject_ids holds 'sub\\x0A\\xFF1', which is not a subject id voxtrain writes"));
   CHECK(message.find('\n') == std::string::npos);
+}
+
+TEST_CASE("patch store: without data checksums the voxels read back the same, and damage goes unnoticed", "[data]") {
+  const ScratchDir dir("no_data_checksums");
+  const Subject s = make_subject("sub-001", 2, 8, 8, 8, 1);
+  const std::string with = dir.file("with.h5"), without = dir.file("without.h5");
+  write_store(with, {s});
+  PatchStoreOptions plain;
+  plain.data_checksums = false;
+  write_store(without, {s}, plain);
+  CHECK(PatchStoreReader(with).subject_info(0).checksum);
+  CHECK_FALSE(PatchStoreReader(without).subject_info(0).checksum);
+  CHECK(same_bytes(PatchStoreReader(without).read_subject(0).image, s.image));
+  // The same flipped bit: an error with checksums, wrong voxels without (the documented trade).
+  flip_bit_in_first_chunk(with, "/subjects/sub-001/image");
+  flip_bit_in_first_chunk(without, "/subjects/sub-001/image");
+  CHECK_THAT(error_or_none([&] { (void)PatchStoreReader(with).read_subject(0); }), Contains("checksum mismatch"));
+  CHECK_FALSE(same_bytes(PatchStoreReader(without).read_subject(0).image, s.image));
 }
 
 TEST_CASE("patch store: missing subjects and labels are named", "[data]") {

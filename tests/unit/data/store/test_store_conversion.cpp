@@ -54,6 +54,28 @@ std::vector<float> whitened(const Tensor& channel) {
 
 }  // namespace
 
+TEST_CASE("convert --no-data-checksums writes the same voxels without fletcher32", "[data]") {
+  ScratchDir dir("convert_plain");
+  write_phantoms(dir.file("nii"), 2);
+  const std::vector<std::string> common{"--images", dir.file("nii"), "--image-contains", "T1", "--label-contains", "Label"};
+  auto args = common;
+  args.insert(args.end(), {"--out", dir.file("checked.h5")});
+  voxtrain::run_convert(voxtrain::parse_convert_args(args).options);
+  args = common;
+  args.insert(args.end(), {"--out", dir.file("plain.h5"), "--no-data-checksums"});
+  const ConvertOptions plain = voxtrain::parse_convert_args(args).options;
+  CHECK_FALSE(plain.data_checksums);
+  voxtrain::run_convert(plain);
+  const voxtrain::PatchStoreReader checked(dir.file("checked.h5")), unchecked(dir.file("plain.h5"));
+  for (std::int64_t s = 0; s < 2; ++s) {
+    CHECK(checked.subject_info(s).checksum);
+    CHECK_FALSE(unchecked.subject_info(s).checksum);
+    const auto a = checked.read_subject(s).image, b = unchecked.read_subject(s).image;
+    REQUIRE(a.nbytes() == b.nbytes());
+    CHECK(std::memcmp(a.raw_data(), b.raw_data(), a.nbytes()) == 0);
+  }
+}
+
 TEST_CASE("convert stores each subject's whitened channels and label as the files hold them", "[data]") {
   ScratchDir dir("convert");
   write_phantoms(dir.file("nii"), 3);
