@@ -111,7 +111,9 @@ class Hdf5Dataset : public Hdf5Object {
   Tensor read() const;
   // Reads the file block [start, start + count) into `out` at out_start (out's shape may be
   // larger than count: the rest of out is left as it is). out is a plain host tensor of the
-  // dataset's rank; the values are converted to out's dtype. One H5Dread.
+  // dataset's rank; the values are converted to out's dtype. Chunks checksummed with fletcher32
+  // alone are read raw and verified by voxtrain (threads then verify in parallel); anything else
+  // is one H5Dread.
   void read_block(std::span<const std::int64_t> start, std::span<const std::int64_t> count, Tensor& out,
                   std::span<const std::int64_t> out_start) const;
   // Writes all of `data` (same shape as the dataset) or a block of it at start.
@@ -125,6 +127,12 @@ class Hdf5Dataset : public Hdf5Object {
  private:
   friend class Hdf5Group;
   using Hdf5Object::Hdf5Object;
+  // read_block's fast path for chunks whose only filter is fletcher32: raw chunks read with
+  // H5Dread_chunk, verified and copied here, outside libhdf5's global lock. False when the dataset
+  // does not qualify or a chunk does not verify: read_block then asks libhdf5, whose filter
+  // pipeline reads the block (or names the damage).
+  bool read_block_from_verified_chunks(std::span<const std::int64_t> start, std::span<const std::int64_t> count,
+                                       Tensor& out, std::span<const std::int64_t> out_start) const;
 };
 
 class Hdf5Group : public Hdf5Object {
