@@ -15,7 +15,7 @@ log="bench/results/$(date -u +%Y-%m-%d)-$name.txt"
 header() {
   echo "# $name"
   echo "date:     $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
-  echo "commit:   $(git rev-parse --short HEAD 2> /dev/null || echo unknown)$([ -z "$(git status --porcelain --untracked-files=no 2> /dev/null)" ] || echo ' (with uncommitted changes)')"
+  echo "commit:   $(git rev-parse --short HEAD 2> /dev/null || echo unknown)$([ -z "$(git status --porcelain --untracked-files=no -- . ':!bench/results' 2> /dev/null)" ] || echo ' (with uncommitted changes)')"
   echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores available"
   echo "isa:      $(grep -m1 '^flags' /proc/cpuinfo | tr ' ' '\n' | grep -xE 'avx2|fma|avx512f|avx512_vnni|avx512_bf16|avx512_fp16|amx_tile|amx_bf16' | tr '\n' ' ')"
   echo "memory:   $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
