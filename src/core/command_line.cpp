@@ -108,10 +108,17 @@ int run_program(const Program& program, int argc, char** argv) {
   try {
     set_log_settings(log_settings_from_environment());
     return dispatch(program, std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const InternalError& e) {
+    const std::string what = e.what();
+    fail(program, what.starts_with("internal error") ? what + "; please report it with the command that led here"
+                                                      : fmt::format("internal error: {}; please report it with the "
+                                                                    "command that led here", what));
+    return 2;
   } catch (const Error& e) {
     return fail(program, e.what());
   } catch (const std::exception& e) {
-    return fail(program, fmt::format("internal error: {}; please report it with the command that led here", e.what()));
+    fail(program, fmt::format("internal error: {}; please report it with the command that led here", e.what()));
+    return 2;
   }
 }
 

@@ -24,7 +24,8 @@ struct Program {
 
 std::string help_text(const Program& program);
 
-// Runs the program; an Error (or any exception) becomes "<name>: <message>" on stderr, exit 1.
+// Runs the program; an Error becomes "<name>: <message>" on stderr with exit 1 (a user error); an
+// InternalError or any other exception becomes "<name>: internal error: ..." with exit 2.
 int run_program(const Program& program, int argc, char** argv);
 
 }  // namespace voxtrain

@@ -1,0 +1,50 @@
+// builtin_handlers.cpp — the names of the built-in event handlers and how each is built from the
+// engine context (called once, before the first handler lookup).
+#include <memory>
+
+#include "voxtrain/core/error.hpp"
+#include "voxtrain/engine/handler_registry.hpp"
+#include "voxtrain/engine/handlers/basic_handlers.hpp"
+#include "voxtrain/engine/handlers/console_logger.hpp"
+#include "voxtrain/engine/handlers/csv_logger.hpp"
+#include "voxtrain/engine/handlers/performance_logger.hpp"
+
+namespace voxtrain {
+namespace {
+
+// A handler that only rank 0 runs: other ranks get one that connects to nothing.
+class Inactive final : public Handler {
+ public:
+  void connect(EngineSignals&) override {}
+};
+
+Application& application_of(EngineContext& c) {
+  if (c.application == nullptr) throw InternalError("a handler was made before the application");
+  return *c.application;
+}
+
+std::string logs_dir(const EngineContext& c) { return c.model_dir + "/logs"; }
+
+}  // namespace
+
+void register_builtin_handlers() {
+  register_handler("apply_gradients", [](EngineContext&) { return std::make_unique<ApplyGradients>(); });
+  register_handler("output_interpreter",
+                   [](EngineContext& c) { return std::make_unique<OutputInterpreter>(application_of(c)); });
+  register_handler("sampler_threading",
+                   [](EngineContext& c) { return std::make_unique<SamplerThreading>(application_of(c)); });
+  register_handler("console_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
+    if (!c.is_root()) return std::make_unique<Inactive>();
+    return std::make_unique<ConsoleLogger>(c.initial_iter, c.final_iter);
+  });
+  register_handler("performance_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
+    if (!c.is_root()) return std::make_unique<Inactive>();
+    return std::make_unique<PerformanceLogger>(c.model_dir.empty() ? "" : logs_dir(c) + "/performance.csv");
+  });
+  register_handler("csv_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
+    if (!c.is_root()) return std::make_unique<Inactive>();
+    return std::make_unique<CsvLogger>(logs_dir(c));
+  });
+}
+
+}  // namespace voxtrain
