@@ -16,6 +16,7 @@
 #include "voxtrain/data/store/patch_store.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/nifti/volume_loader.hpp"
+#include "voxtrain/data/preprocessing/trained_preprocessing.hpp"
 #include "voxtrain/io/ini_file.hpp"
 
 namespace voxtrain {
@@ -47,72 +48,6 @@ std::vector<SubjectFiles> training_subjects(const IniFile& ini, const std::vecto
   return subjects_of_phase(ini, all, "training");
 }
 
-// The trained parts of the preprocessing: histogram landmarks (normalisation = True) and the label
-// mapping (label_normalisation = True), each read from histogram_ref_file when it holds them, else
-// trained in ONE pass over the training subjects (one subject in memory at a time) and written there.
-struct Trained {
-  std::optional<HistogramLandmarks> landmarks;
-  std::optional<LabelMapping> labels;
-};
-
-bool file_has_label_mapping(const std::string& ref, const std::string& label_section) {
-  if (!fs::exists(ref)) return false;
-  const auto key = label_mapping_keys(label_section).first;
-  for (const auto& line : read_reference_file(ref))
-    if (line.name == key) return true;
-  return false;
-}
-
-void add_label_values(const Tensor& label, std::set<std::int32_t>& values) {
-  const std::int32_t* v = label.data<std::int32_t>();
-  for (std::int64_t e = 0; e < label.numel(); ++e) values.insert(v[e]);
-}
-
-Trained trained_preprocessing(const IniFile& ini, const std::vector<SubjectFiles>& all,
-                              const PreprocessingSettings& settings, ConvertSummary& summary,
-                              const ConvertProgress& stage, const std::function<void(const std::string&)>& advance) {
-  const NormalisationSettings& n = settings.normalisation;
-  const std::string& ref = n.histogram_ref_file;
-  if (n.label_normalisation && settings.label_section.empty())
-    throw error("{}: label_normalisation = True but no label input is grouped; set [SEGMENTATION] label", ini.path());
-  Trained t;
-  if (n.normalisation && fs::exists(ref)) t.landmarks = read_landmarks_file(ref, settings.modalities);
-  if (n.label_normalisation && file_has_label_mapping(ref, settings.label_section))
-    t.labels = read_label_mapping(ref, settings.label_section);
-  const bool train_landmarks = n.normalisation && !t.landmarks;
-  const bool train_labels = n.label_normalisation && !t.labels;
-  if (!train_landmarks && !train_labels) return t;
-
-  const auto subjects = training_subjects(ini, all);
-  if (stage) stage("training preprocessing", static_cast<std::int64_t>(subjects.size()));
-  std::map<std::string, std::vector<Landmarks>> per_modality;
-  std::set<std::int32_t> values;
-  for (const SubjectFiles& files : subjects) {
-    Subject s = load_subject_files(files);
-    preprocess_subject_grid(s, settings.spatial);
-    if (train_landmarks)
-      for (const auto& [modality, l] : training_image_landmarks({files.id, &s.image}, settings.modalities, n))
-        per_modality[modality].push_back(l);
-    if (train_labels) add_label_values(s.label, values);
-    if (advance) advance(files.id);
-  }
-  fs::create_directories(fs::path(ref).parent_path());
-  if (train_landmarks) {
-    t.landmarks = average_landmarks(per_modality, settings.modalities);
-    write_landmarks_file(ref, *t.landmarks);
-    summary.trained_landmarks = ref;
-  }
-  if (train_labels) {
-    // The mapping of the union of every subject's values: trained on one map holding each value once
-    // (train_label_mapping also refuses more values than num_classes, listing them).
-    Tensor seen = Tensor::empty({1, 1, 1, static_cast<std::int64_t>(values.size())}, DType::Int32);
-    std::copy(values.begin(), values.end(), seen.data<std::int32_t>());
-    t.labels = train_label_mapping({LabelSubject{"the training subjects", &seen}}, settings.num_classes);
-    write_label_mapping(ref, *t.labels, settings.label_section);
-    summary.trained_labels = ref;
-  }
-  return t;
-}
 
 
 // Where each --set key goes in the configuration the explicit form stands for.
@@ -187,10 +122,12 @@ ConvertSummary run_convert(const ConvertOptions& o, const std::function<void(con
                 ini.path());
 
   ConvertSummary summary;
-  const Trained t = trained_preprocessing(ini, all, settings, summary, stage, advance);
-  const auto& landmarks = t.landmarks;
-  const auto& labels = t.labels;
-  const TrainedPreprocessing trained{landmarks ? &*landmarks : nullptr, labels ? &*labels : nullptr};
+  if (settings.normalisation.label_normalisation && settings.label_section.empty())
+    throw error("{}: label_normalisation = True but no label input is grouped; set [SEGMENTATION] label", ini.path());
+  const TrainedParts t = load_or_train_preprocessing(settings, training_subjects(ini, all), stage, advance);
+  summary.trained_landmarks = t.trained_landmarks_file;
+  summary.trained_labels = t.trained_labels_file;
+  const TrainedPreprocessing trained = t.view();
 
   PatchStoreOptions store_options;
   store_options.gzip_level = parse_compression(o.compression, "--compression");
