@@ -1,6 +1,7 @@
 // main.cpp — the voxtrain command. Subcommands (train, inference, evaluate, inspect) are added
-// here as the engine grows; today: evaluate.
+// here: train, infer, evaluate.
 #include "cli/evaluate_command.hpp"
+#include "cli/run_commands.hpp"
 #include "voxtrain/core/command_line.hpp"
 
 int main(int argc, char** argv) {
@@ -8,7 +9,11 @@ int main(int argc, char** argv) {
       "voxtrain",
       "Train and run 3D medical-image segmentation networks on one or many GPUs or CPU nodes\n"
       "(start it with mpirun or srun for several ranks).",
-      {{"evaluate", "Per-subject segmentation metrics (Dice, distances, ...) against reference label maps",
+      {{"train", "Train the application of a NiftyNet-style config (resumes from its model_dir's latest checkpoint)",
+        voxtrain::run_train_command},
+       {"infer", "Segment the inference subjects of a config with a trained checkpoint, writing NIfTI files",
+        voxtrain::run_infer_command},
+       {"evaluate", "Per-subject segmentation metrics (Dice, distances, ...) against reference label maps",
         voxtrain::run_evaluate_command}}};
   return voxtrain::run_program(program, argc, argv);
 }

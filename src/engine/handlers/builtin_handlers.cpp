@@ -7,7 +7,12 @@
 #include "voxtrain/engine/handlers/basic_handlers.hpp"
 #include "voxtrain/engine/handlers/console_logger.hpp"
 #include "voxtrain/engine/handlers/csv_logger.hpp"
+#include "voxtrain/engine/handlers/model_restorer.hpp"
+#include "voxtrain/engine/handlers/model_saver.hpp"
 #include "voxtrain/engine/handlers/performance_logger.hpp"
+#include "voxtrain/engine/handlers/tensorboard_logger.hpp"
+#include "voxtrain/engine/run_directory.hpp"
+#include "voxtrain/io/run_config.hpp"
 
 namespace voxtrain {
 namespace {
@@ -25,6 +30,11 @@ Application& application_of(EngineContext& c) {
 
 std::string logs_dir(const EngineContext& c) { return c.model_dir + "/logs"; }
 
+const RunConfig& config_of(const EngineContext& c) {
+  if (c.config == nullptr) throw InternalError("a handler that reads the config was made without one");
+  return *c.config;
+}
+
 }  // namespace
 
 void register_builtin_handlers() {
@@ -40,6 +50,24 @@ void register_builtin_handlers() {
   register_handler("performance_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
     if (!c.is_root()) return std::make_unique<Inactive>();
     return std::make_unique<PerformanceLogger>(c.model_dir.empty() ? "" : logs_dir(c) + "/performance.csv");
+  });
+  register_handler("model_saver", [](EngineContext& c) -> std::unique_ptr<Handler> {
+    if (!c.is_root() || c.action != Action::Train) return std::make_unique<Inactive>();
+    const RunConfig& config = config_of(c);
+    ModelSaverSettings settings{.models_dir = models_dir(c.model_dir),
+                                .save_every_n = config.get_int("TRAINING", "save_every_n"),
+                                .max_checkpoints = config.get_int("TRAINING", "max_checkpoints"),
+                                .config_text = config.text(),
+                                .world_size = c.world_size};
+    return std::make_unique<ModelSaver>(application_of(c), settings);
+  });
+  register_handler("model_restorer", [](EngineContext& c) -> std::unique_ptr<Handler> {
+    return std::make_unique<ModelRestorer>(application_of(c), models_dir(c.model_dir), c.restore_iter);
+  });
+  register_handler("tensorboard_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
+    if (!c.is_root() || c.action != Action::Train || c.outputs == nullptr) return std::make_unique<Inactive>();
+    return std::make_unique<TensorBoardLogger>(*c.outputs, logs_dir(c),
+                                               config_of(c).get_int("TRAINING", "tensorboard_every_n"));
   });
   register_handler("csv_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
     if (!c.is_root()) return std::make_unique<Inactive>();

@@ -1,0 +1,61 @@
+// run_application.cpp — config, run directory, application, communicator, collectors, handlers
+// and driver for one `voxtrain train` or `voxtrain infer`.
+#include "voxtrain/apps/run_application.hpp"
+
+#include "voxtrain/apps/segmentation/segmentation_application.hpp"
+#include "voxtrain/comm/communicator.hpp"
+#include "voxtrain/core/logger.hpp"
+#include "voxtrain/data/inputs/dataset_config.hpp"
+#include "voxtrain/engine/outputs_collector.hpp"
+#include "voxtrain/engine/run_directory.hpp"
+
+namespace voxtrain {
+
+void register_builtin_applications() {
+  static const bool done = [] {
+    register_segmentation_application();
+    return true;
+  }();
+  (void)done;
+}
+
+RunSummary run_application(Action action, const RunOptions& options) {
+  register_builtin_applications();
+  const RunConfig config = RunConfig::load(options.config, options.overrides);
+  for (const std::string& warning : config.warnings()) log_warning("{}", warning);
+
+  SingleProcessCommunicator communicator;
+  OutputsCollector outputs(1);
+  EngineContext context;
+  context.action = action;
+  context.config = &config;
+  context.communicator = &communicator;
+  context.outputs = &outputs;
+  context.rank = communicator.rank();
+  context.world_size = communicator.size();
+
+  IterationPlan plan;
+  if (action == Action::Train) {
+    const TrainingStart start = prepare_training_run(config, options.new_run);
+    context.model_dir = start.model_dir;
+    context.initial_iter = start.initial_iter;
+    context.restore_iter = start.initial_iter;
+    context.final_iter = config.get_int("TRAINING", "max_iter");
+    if (start.resumed_automatically)
+      log_info("resuming the run in {} after iteration {} (its config is unchanged; --new-run starts over)",
+               start.model_dir, start.initial_iter);
+    plan = IterationPlan{.training = true, .initial_iter = context.initial_iter, .final_iter = context.final_iter,
+                         .validation_every_n = config.get_int("TRAINING", "validation_every_n"),
+                         .validation_max_iter = config.get_int("TRAINING", "validation_max_iter")};
+  } else {
+    context.model_dir = model_dir(config.ini());
+    context.restore_iter = inference_checkpoint(config);
+    plan = IterationPlan{.training = false};
+  }
+
+  ApplicationDriver driver(make_application(config.application_section()), context, plan);
+  driver.add_handlers(config.get_strings("SYSTEM", "event_handler"));
+  return driver.run();
+}
+
+}  // namespace voxtrain

@@ -1,0 +1,95 @@
+// run_commands.cpp — `voxtrain train` / `voxtrain infer`: arguments, usage, and the exit code of
+// a run (0 done or stopped early, 128+signal when SIGINT or SIGTERM ended it).
+#include "cli/run_commands.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "voxtrain/apps/run_application.hpp"
+#include "voxtrain/core/error.hpp"
+#include "voxtrain/core/logger.hpp"
+
+namespace voxtrain {
+namespace {
+
+constexpr const char* kTrainUsage = R"(Usage: voxtrain train -c CONFIG [--new-run] [--KEY VALUE ...]
+
+Trains the application of a NiftyNet-style config (e.g. [SEGMENTATION]) from [TRAINING]
+starting_iter to max_iter, saving checkpoints in [SYSTEM] model_dir/models.
+
+  -c, --config CONFIG   the INI file (voxtrain config --list shows every key)
+  --new-run             model_dir holds a run with another config: start a new one there
+                        (the old checkpoints and logs move to model_dir/previous_runs/)
+  --KEY VALUE           override a key of [SYSTEM], [NETWORK], [TRAINING], [INFERENCE],
+                        [EVALUATION] or the application section, e.g. --max_iter 100
+                        (--SECTION.KEY VALUE when a key is in several sections)
+
+Re-running the same command resumes from the latest checkpoint. Ctrl-C (or SLURM's SIGTERM)
+stops after the current iteration and saves the model.
+Exit status: 0 done (also when stopped early), 1 a problem with the config or data (one line
+on stderr), 2 an internal error, 130/143 stopped by SIGINT/SIGTERM.
+)";
+
+constexpr const char* kInferUsage = R"(Usage: voxtrain infer -c CONFIG [--KEY VALUE ...]
+
+Segments the inference subjects of a config (see [INFERENCE] dataset_to_infer) with the
+checkpoint of [INFERENCE] inference_iter (-1: the latest) and writes NIfTI files to
+[INFERENCE] save_seg_dir (relative to model_dir).
+
+  -c, --config CONFIG   the INI file
+  --KEY VALUE           override a non-input key, e.g. --inference_iter 500
+Exit status: 0 done, 1 a problem with the config, data or checkpoint, 2 an internal error.
+)";
+
+struct Parsed {
+  bool help = false;
+  RunOptions options;
+};
+
+Parsed parse_run_args(const char* command, const std::vector<std::string>& args, bool train) {
+  Parsed p;
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "-h" || a == "--help" || a == "help") {
+      p.help = true;
+      return p;
+    }
+    if (a == "-c" || a == "--config") {
+      if (i + 1 >= args.size()) throw error("{}: {} needs a value: -c config.ini", command, a);
+      p.options.config = args[++i];
+    } else if (a.starts_with("--config=")) {
+      p.options.config = a.substr(9);
+    } else if (a == "--new-run" && train) {
+      p.options.new_run = true;
+    } else {
+      rest.push_back(a);
+    }
+  }
+  if (p.options.config.empty())
+    throw error("{}: no config given: voxtrain {} -c config.ini (run 'voxtrain {} --help' for the options)", command,
+                command, command);
+  p.options.overrides = parse_config_overrides(rest);
+  return p;
+}
+
+int exit_status(const RunSummary& summary) { return summary.interrupted_by ? 128 + summary.interrupted_by : 0; }
+
+int run(const char* command, const char* usage, Action action, const std::vector<std::string>& args) {
+  const Parsed p = parse_run_args(command, args, action == Action::Train);
+  if (p.help) {
+    std::fputs(usage, stdout);
+    return 0;
+  }
+  const RunSummary summary = run_application(action, p.options);
+  if (summary.stop_reason && action == Action::Train) log_info("training stopped: {}", *summary.stop_reason);
+  return exit_status(summary);
+}
+
+}  // namespace
+
+int run_train_command(const std::vector<std::string>& args) { return run("train", kTrainUsage, Action::Train, args); }
+int run_infer_command(const std::vector<std::string>& args) { return run("infer", kInferUsage, Action::Infer, args); }
+
+}  // namespace voxtrain

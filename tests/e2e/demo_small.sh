@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# The demo with a small budget (e2e): trains, infers and evaluates on 6 small phantoms, then
+# checks what a run leaves behind and how a second command treats the run directory: the same
+# config resumes, a different one is refused naming the key, --new-run starts over, and inference
+# without a checkpoint is one line with exit 1.
+# Usage: tests/e2e/demo_small.sh BIN_DIR WORK_DIR
+set -euo pipefail
+bin=$1 work=$2
+src=$(cd "$(dirname "$0")/../.." && pwd)
+rm -rf "$work"
+fail() { echo "demo_small.sh: $*" >&2; exit 1; }
+
+"$src/scripts/demo_pipeline.sh" "$bin" "$work" --subjects 6 --size 48 --max-iter 12 \
+  --extra "--validation_every_n 6 --save_every_n 4 --max_checkpoints 2 --tensorboard_every_n 4"
+model="$work/demo_model"
+config="$work/demo_unet.ini"
+
+# Rotation: checkpoints at 4, 8, 12, at most 2 kept.
+ls "$model/models"
+[ "$(ls "$model/models" | grep -c '^model.ckpt-.*\.h5$')" = 2 ] || fail "expected 2 checkpoints"
+[ -f "$model/models/model.ckpt-12.h5" ] && [ -f "$model/models/model.ckpt-8.h5" ] || fail "expected iterations 8 and 12"
+ls "$model"/logs/training/events.out.tfevents.* > /dev/null || fail "no TensorBoard event file"
+ls "$model"/segmentations/*niftynet_out.nii.gz > /dev/null || fail "no segmentation written"
+grep -q '^training,' "$model/logs/performance.csv" || fail "no performance log"
+grep -q '^6,' "$model/logs/validation.csv" || fail "no validation at iteration 6"
+
+# The same command again resumes after iteration 12 and, max_iter reached, only saves nothing new.
+out=$("$bin/voxtrain" train -c "$config" --max_iter 12 --validation_every_n 6 --save_every_n 4 --max_checkpoints 2 \
+  --tensorboard_every_n 4 2>&1)
+echo "$out"
+grep -q "resuming the run in .* after iteration 12" <<<"$out" || fail "the same config did not resume"
+# Training longer resumes too (max_iter does not change the run).
+"$bin/voxtrain" train -c "$config" --max_iter 14 --validation_every_n 6 --save_every_n 4 --max_checkpoints 2 \
+  --tensorboard_every_n 4 > /dev/null 2>&1
+[ -f "$model/models/model.ckpt-14.h5" ] || fail "resumed training did not reach 14"
+
+# A different config is refused, naming the key and both values.
+set +e
+err=$("$bin/voxtrain" train -c "$config" --lr 0.5 2>&1 >/dev/null); rc=$?
+set -e
+echo "$err"
+[ $rc = 1 ] || fail "a different config gave exit $rc"
+[ "$(wc -l <<<"$err")" = 1 ] || fail "the refusal is not one line"
+grep -q "holds a run with a different config" <<<"$err" && grep -q "TRAINING.lr" <<<"$err" || fail "the refusal does not name lr"
+# --new-run starts over and keeps the old run.
+"$bin/voxtrain" train -c "$config" --lr 0.5 --max_iter 2 --save_every_n 0 --new-run > /dev/null 2>&1
+ls "$model"/previous_runs/*/models/model.ckpt-14.h5 > /dev/null || fail "--new-run did not keep the old run"
+[ -f "$model/models/model.ckpt-2.h5" ] || fail "--new-run did not train from scratch"
+
+# Inference without any checkpoint: one line, exit 1.
+rm -rf "$model/models"
+set +e
+err=$("$bin/voxtrain" infer -c "$config" 2>&1 >/dev/null); rc=$?
+set -e
+echo "$err"
+[ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "holds no checkpoint" <<<"$err" || fail "inference without a checkpoint"
+echo "demo_small.sh: all checks passed"
