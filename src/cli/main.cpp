@@ -1,6 +1,7 @@
-// main.cpp — the voxtrain command. Subcommands (train, inference, evaluate, inspect) are added
-// here: train, infer, evaluate.
+// main.cpp — the voxtrain command: its subcommands, each in its own <name>_command(s) file
+// beside this one.
 #include "cli/evaluate_command.hpp"
+#include "cli/inspect_command.hpp"
 #include "cli/run_commands.hpp"
 #include "voxtrain/core/command_line.hpp"
 
@@ -14,6 +15,8 @@ int main(int argc, char** argv) {
        {"infer", "Segment the inference subjects of a config with a trained checkpoint, writing NIfTI files",
         voxtrain::run_infer_command},
        {"evaluate", "Per-subject segmentation metrics (Dice, distances, ...) against reference label maps",
-        voxtrain::run_evaluate_command}}};
+        voxtrain::run_evaluate_command},
+       {"inspect", "What a checkpoint holds: iteration, network, counters, tensors with statistics, its config",
+        voxtrain::run_inspect_checkpoint_command}}};
   return voxtrain::run_program(program, argc, argv);
 }

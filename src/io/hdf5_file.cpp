@@ -106,6 +106,18 @@ std::vector<std::int64_t> shape_of(const Tensor& t) {
 
 Hdf5Handle handle(hid_t id, Hdf5Handle::Closer closer) { return Hdf5Handle(id, closer); }
 
+// Creation properties for a link or attribute called `name`: a name holding non-ASCII bytes is marked
+// UTF-8 (the character set HDF5 records with it); an ASCII name keeps HDF5's defaults (no property
+// list), so files with ASCII names stay byte for byte as before.
+Hdf5Handle name_properties(const std::string& where, hid_t property_class, const std::string& name) {
+  if (std::all_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return {};
+  Hdf5Handle properties = handle(VOX_H5(where, H5Pcreate(property_class)), H5Pclose);
+  VOX_H5(where, H5Pset_char_encoding(properties.id(), H5T_CSET_UTF8));
+  return properties;
+}
+
+hid_t or_default(const Hdf5Handle& properties) { return properties.valid() ? properties.id() : H5P_DEFAULT; }
+
 hid_t file_type(DType t) {
   switch (t) {
     case DType::Float32: return H5T_IEEE_F32LE;
@@ -273,7 +285,9 @@ void put_attribute(const std::string& where, hid_t id, const std::string& name, 
                    hid_t memtype, hid_t space, const void* buffer) {
   if (VOX_H5(where, H5Aexists(id, name.c_str())) > 0) VOX_H5(where, H5Adelete(id, name.c_str()));
   Hdf5Handle attribute =
-      handle(VOX_H5(where, H5Acreate2(id, name.c_str(), file_type, space, H5P_DEFAULT, H5P_DEFAULT)), H5Aclose);
+      handle(VOX_H5(where, H5Acreate2(id, name.c_str(), file_type, space,
+                                      or_default(name_properties(where, H5P_ATTRIBUTE_CREATE, name)), H5P_DEFAULT)),
+             H5Aclose);
   if (VOX_H5(where, H5Sget_simple_extent_npoints(space)) > 0) VOX_H5(where, H5Awrite(attribute.id(), memtype, buffer));
 }
 
@@ -701,7 +715,9 @@ Hdf5Group Hdf5Group::create_group(const std::string& child) const {
   const std::string at = fmt::format("{}: {}", file_, name);
   Hdf5Handle gcpl = handle(VOX_H5(at, H5Pcreate(H5P_GROUP_CREATE)), H5Pclose);
   VOX_H5(at, H5Pset_obj_track_times(gcpl.id(), false));  // the same content gives the same bytes
-  return Hdf5Group(file_, name, handle(VOX_H5(at, H5Gcreate2(id(), child.c_str(), H5P_DEFAULT, gcpl.id(), H5P_DEFAULT)), H5Gclose));
+  const Hdf5Handle lcpl = name_properties(at, H5P_LINK_CREATE, child);
+  return Hdf5Group(file_, name,
+                   handle(VOX_H5(at, H5Gcreate2(id(), child.c_str(), or_default(lcpl), gcpl.id(), H5P_DEFAULT)), H5Gclose));
 }
 
 Hdf5Dataset Hdf5Group::open_dataset(const std::string& child) const {
@@ -778,8 +794,9 @@ Hdf5Dataset Hdf5Group::create_dataset(const std::string& child, DType dtype, con
   std::vector<std::int64_t> max_shape(shape);
   if (layout.extendible_first_axis) max_shape[0] = -1;
   Hdf5Handle space = simple_space(at, shape, max_shape);
+  const Hdf5Handle lcpl = name_properties(at, H5P_LINK_CREATE, child);
   return Hdf5Dataset(file_, name,
-                     handle(VOX_H5(at, H5Dcreate2(id(), child.c_str(), file_type(dtype), space.id(), H5P_DEFAULT,
+                     handle(VOX_H5(at, H5Dcreate2(id(), child.c_str(), file_type(dtype), space.id(), or_default(lcpl),
                                                   dcpl.id(), H5P_DEFAULT)),
                             H5Dclose));
 }
@@ -798,8 +815,9 @@ Hdf5Dataset Hdf5Group::write_strings(const std::string& child, std::span<const s
   Hdf5Handle space = simple_space(at, std::span<const std::int64_t>(&count, 1));
   const auto string_bytes = static_cast<std::int64_t>(H5Tget_size(texts.type.id()));
   Hdf5Handle dcpl = creation_properties(at, {count}, string_bytes, Hdf5Layout{});
+  const Hdf5Handle lcpl = name_properties(at, H5P_LINK_CREATE, child);
   Hdf5Dataset dataset(file_, name,
-                      handle(VOX_H5(at, H5Dcreate2(id(), child.c_str(), texts.type.id(), space.id(), H5P_DEFAULT,
+                      handle(VOX_H5(at, H5Dcreate2(id(), child.c_str(), texts.type.id(), space.id(), or_default(lcpl),
                                                    dcpl.id(), H5P_DEFAULT)),
                              H5Dclose));
   if (count > 0)

@@ -146,6 +146,7 @@ class Hdf5Group : public Hdf5Object {
   std::vector<std::string> members() const;
 
   Hdf5Group open_group(const std::string& child) const;   // throws naming file and path when missing
+  // Links (and attributes) whose names hold non-ASCII bytes are created with the UTF-8 character set.
   Hdf5Group create_group(const std::string& child) const;
   Hdf5Dataset open_dataset(const std::string& child) const;
   // A dataset of dtype and shape; rank 1 to 5; the layout's chunk is clipped to the shape.
