@@ -215,8 +215,10 @@ void SegmentationApplication::initialise(EngineContext& context) {
     s.loss = make_loss(s.settings.loss_type, s.settings.num_classes, s.settings.loss_options);
     s.optimizer = make_optimizer(s.settings.optimizer);
     s.lr_schedule = make_lr_schedule(s.settings.lr_schedule);
-    const std::vector<std::string> frozen = frozen_parameter_names(s.network->parameters(), s.settings.vars_to_freeze,
-                                                                    s.settings.vars_to_restore);
+    std::vector<std::string> names;
+    for (Parameter* p : s.network->parameters()) names.push_back(p->name());
+    const std::vector<std::string> frozen = frozen_parameters(
+        names, effective_vars_to_freeze(s.settings.vars_to_freeze, s.settings.vars_to_restore));
     for (Parameter* p : s.network->parameters())
       if (std::find(frozen.begin(), frozen.end(), p->name()) == frozen.end()) s.trainable.push_back(p);
     if (!frozen.empty()) log_info("{} of {} parameter tensors frozen (vars_to_freeze)", frozen.size(), s.network->parameters().size());
@@ -377,8 +379,8 @@ void SegmentationApplication::restore_checkpoint(const CheckpointData& data, con
   RestoreOptions options;
   const bool fine_tuning = s.context->action == Action::Train && !s.settings.vars_to_restore.empty();
   if (fine_tuning) options.vars_to_restore = s.settings.vars_to_restore;
-  const RestoreReport report = restore_network(*s.network, data, path, options);
-  log_info("restored {} tensors from {} (iteration {})", report.restored.size(), path, data.iteration);
+  const RestoreReport report = restore_network(network_tensors(*s.network, s.settings.network), &data, path, options);
+  log_info("{} (iteration {})", report.summary(), data.iteration);
   if (s.optimizer && !fine_tuning && !data.optimizer.empty()) s.optimizer->load_state(data.optimizer);
 }
 
