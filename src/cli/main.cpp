@@ -1,5 +1,6 @@
 // main.cpp — the voxtrain command: its subcommands, each in its own <name>_command(s) file
 // beside this one.
+#include "cli/config_command.hpp"
 #include "cli/evaluate_command.hpp"
 #include "cli/inspect_command.hpp"
 #include "cli/run_commands.hpp"
@@ -17,6 +18,8 @@ int main(int argc, char** argv) {
        {"evaluate", "Per-subject segmentation metrics (Dice, distances, ...) against reference label maps",
         voxtrain::run_evaluate_command},
        {"inspect", "What a checkpoint holds: iteration, network, counters, tensors with statistics, its config",
-        voxtrain::run_inspect_checkpoint_command}}};
+        voxtrain::run_inspect_checkpoint_command},
+       {"config", "List the config keys, or check a config file and print its effective settings",
+        voxtrain::run_config_command}}};
   return voxtrain::run_program(program, argc, argv);
 }

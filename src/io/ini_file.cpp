@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "voxtrain/core/error.hpp"
@@ -89,7 +90,7 @@ struct Reader {
     for (const IniEntry& e : current->entries)
       if (e.key == key)
         fail_at(line, fmt::format("[{}] key '{}' appears twice (lines {} and {}): keep one", current->name, key, e.line, line));
-    current->entries.push_back(IniEntry{.key = key, .value = {}, .line = line});
+    current->entries.push_back(IniEntry{.key = key, .value = {}, .line = line, .origin = {}});
     pieces.push_back({std::string(trim(stripped.substr(delimiter + 1)))});
     have_key = true;
   }
@@ -202,6 +203,7 @@ const IniEntry* IniSection::find(std::string_view key) const {
 }
 
 std::string IniValue::where() const {
+  if (!origin.empty()) return fmt::format("{}: [{}] {} = {}", origin, section, key, one_line(value));
   return fmt::format("{}:{}: [{}] {} = {}", file, line, section, key, one_line(value));
 }
 
@@ -271,11 +273,31 @@ std::optional<IniValue> IniFile::value(std::string_view section, std::string_vie
   if (!s) return std::nullopt;
   const IniEntry* e = s->find(key);
   if (!e) return std::nullopt;
-  return IniValue{.file = path_, .section = s->name, .key = e->key, .value = e->value, .line = e->line};
+  return IniValue{
+      .file = path_, .section = s->name, .key = e->key, .value = e->value, .line = e->line, .origin = e->origin};
 }
 
 std::string IniFile::where(const IniSection& section) const {
+  if (section.line == 0) return fmt::format("{}: [{}]", path_, section.name);
   return fmt::format("{}:{}: [{}]", path_, section.line, section.name);
+}
+
+void IniFile::set(std::string_view section, std::string_view key, std::string value, std::string origin) {
+  const std::string name(section);
+  auto s = std::find_if(sections_.begin(), sections_.end(), [&](const IniSection& x) { return x.name == name; });
+  if (s == sections_.end()) {
+    sections_.push_back(IniSection{.name = name, .line = 0, .entries = {}});
+    s = std::prev(sections_.end());
+  }
+  const std::string lower = to_lower(key);
+  for (IniEntry& e : s->entries)
+    if (e.key == lower) {
+      e.value = std::move(value);
+      e.line = 0;
+      e.origin = std::move(origin);
+      return;
+    }
+  s->entries.push_back(IniEntry{.key = lower, .value = std::move(value), .line = 0, .origin = std::move(origin)});
 }
 
 std::vector<std::string> as_string_list(const IniValue& v) {

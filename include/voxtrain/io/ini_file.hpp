@@ -14,13 +14,14 @@ namespace voxtrain {
 struct IniEntry {
   std::string key;    // lower case, as configparser's optionxform makes it
   std::string value;  // trimmed; continuation lines joined with '\n'; %% and %(key)s resolved
-  int line = 0;       // 1-based line of the key
+  int line = 0;       // 1-based line of the key; 0 when set() put it there
+  std::string origin{};  // empty: read from the file; else who set it, e.g. "command line --lr"
 };
 
 struct IniSection {
   std::string name;  // standardised as NiftyNet does: characters outside [0-9a-zA-Z_- ] removed
-  int line = 0;      // line of the [header]
-  std::vector<IniEntry> entries;  // in file order
+  int line = 0;      // line of the [header]; 0 when set() added the section
+  std::vector<IniEntry> entries;  // in file order, then those set() added
 
   const IniEntry* find(std::string_view key) const;  // key compared case-insensitively
 };
@@ -32,8 +33,10 @@ struct IniValue {
   std::string key;
   std::string value;
   int line = 0;
+  std::string origin{};  // IniEntry::origin
 
-  // "config.ini:14: [T1] path_to_search = ./data"
+  // "config.ini:14: [T1] path_to_search = ./data", or for a value set() gave
+  // "command line --lr: [TRAINING] lr = 0.1" (the origin in place of file:line)
   std::string where() const;
   // Throws Error("<where()>: <problem>"); problem says what is expected and what to do.
   [[noreturn]] void fail(std::string_view problem) const;
@@ -54,8 +57,13 @@ class IniFile {
   const IniSection* find_section(std::string_view name) const;
   // The value of section/key, if both exist.
   std::optional<IniValue> value(std::string_view section, std::string_view key) const;
-  // "config.ini:3: [T1]" for messages about a whole section.
+  // "config.ini:3: [T1]" for messages about a whole section ("config.ini: [T1]" when set() added it).
   std::string where(const IniSection& section) const;
+
+  // Sets section/key to value as if the file held it (the section is appended when absent), the
+  // entry remembering its origin for messages (e.g. "command line --lr"). The value is taken as
+  // it is: no %-interpolation.
+  void set(std::string_view section, std::string_view key, std::string value, std::string origin);
 
  private:
   std::string path_;

@@ -18,15 +18,12 @@
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
+#include "voxtrain/io/config_schema.hpp"
 
 namespace voxtrain {
 namespace {
 
 namespace fs = std::filesystem;
-
-constexpr std::array<std::string_view, 11> kReservedSections{
-    "SYSTEM", "NETWORK", "TRAINING", "INFERENCE", "EVALUATION", "SEGMENTATION",
-    "REGRESSION", "CLASSIFICATION", "AUTOENCODER", "GAN", "REGISTRATION"};
 
 const std::vector<std::string>& input_keys() {
   static const std::vector<std::string> keys{
@@ -73,7 +70,12 @@ std::string resolve(const IniFile& ini, const std::string& path) {
 }
 
 IniValue value_of(const IniFile& ini, const IniSection& section, const IniEntry& entry) {
-  return IniValue{.file = ini.path(), .section = section.name, .key = entry.key, .value = entry.value, .line = entry.line};
+  return IniValue{.file = ini.path(),
+                  .section = section.name,
+                  .key = entry.key,
+                  .value = entry.value,
+                  .line = entry.line,
+                  .origin = entry.origin};
 }
 
 std::vector<std::string> unique_in_order(const std::vector<std::string>& items) {
@@ -211,9 +213,7 @@ std::string list_some(const std::vector<std::string>& items, std::size_t shown) 
   return fmt::format("{} and {} more", join(head), items.size() - shown);
 }
 
-bool is_reserved_section_name(std::string_view name) {
-  return std::find(kReservedSections.begin(), kReservedSections.end(), name) != kReservedSections.end();
-}
+bool is_reserved_section_name(std::string_view name) { return is_reserved_section(name); }
 
 InputSection parse_input_section(const IniFile& ini, const IniSection& section) {
   InputSection s;
@@ -304,16 +304,18 @@ InputGrouping input_grouping(const IniFile& ini, const std::vector<InputSection>
   if (g.image.empty())
     throw error("{}: image is missing or empty: name the input sections that are the image channels, e.g. image = T1, T2",
                 ini.where(*app));
-  std::vector<std::string> used;
+  // One section may serve several roles (an image channel that is also the weight map), as in
+  // NiftyNet; within one role each section is named once.
   for (const char* key : {"image", "label", "weight", "sampler"}) {
     if (!app->find(key)) continue;
     const IniValue v = value_of(ini, *app, *app->find(key));
+    std::vector<std::string> used;
     for (const std::string& name : as_string_list(v)) {
       if (std::find(names.begin(), names.end(), name) == names.end())
         v.fail(fmt::format("there is no input section [{}]{}: input sections are {}", name, did_you_mean(name, names),
                            names.empty() ? std::string("(none)") : join(names)));
       if (std::find(used.begin(), used.end(), name) != used.end())
-        v.fail(fmt::format("section [{}] is used twice in the grouping: give each input section one role", name));
+        v.fail(fmt::format("section [{}] is named twice: name each section once in {}", name, key));
       used.push_back(name);
     }
   }

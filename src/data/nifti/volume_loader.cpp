@@ -88,12 +88,19 @@ Subject load_subject_files(const SubjectFiles& files) {
     subject.label = read_map(files, files.label, NiftiRead::Label, "label", ref, first).data;
     subject.source_files.push_back(files.label);
   }
+  // A weight or sampling map that is also an image file (one section in two roles) is not read
+  // again: it is a copy of that channel, so normalising the image leaves it as the file holds it.
+  const auto float_map = [&](const std::string& path, const char* what) {
+    for (std::size_t n = 0; n < files.image.size(); ++n)
+      if (files.image[n] == path && channels[n].shape()[0] == 1) return channels[n].clone();
+    return read_map(files, path, NiftiRead::Image, what, ref, first).data;
+  };
   if (!files.weight.empty()) {
-    subject.weight = read_map(files, files.weight, NiftiRead::Image, "weight map", ref, first).data;
+    subject.weight = float_map(files.weight, "weight map");
     subject.source_files.push_back(files.weight);
   }
   if (!files.sampling_map.empty()) {
-    subject.sampling_map = read_map(files, files.sampling_map, NiftiRead::Image, "sampling map", ref, first).data;
+    subject.sampling_map = float_map(files.sampling_map, "sampling map");
     subject.source_files.push_back(files.sampling_map);
   }
   return subject;

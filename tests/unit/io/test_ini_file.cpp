@@ -23,7 +23,7 @@ std::string parse_error(const std::string& text) {
 }
 
 IniValue value(const std::string& text) {
-  return IniValue{.file = "config.ini", .section = "T1", .key = "k", .value = text, .line = 7};
+  return IniValue{.file = "config.ini", .section = "T1", .key = "k", .value = text, .line = 7, .origin = {}};
 }
 
 }  // namespace
@@ -116,6 +116,23 @@ TEST_CASE("ini: read() opens files and says when it cannot", "[io]") {
   CHECK_THAT(error_or_none([&] { IniFile::read(dir.file("nope.ini")); }),
              Contains("cannot read config file '" + dir.file("nope.ini") + "': No such file"));
   CHECK_THAT(error_or_none([&] { IniFile::read(dir.path().string()); }), Contains("it is a directory"));
+}
+
+TEST_CASE("ini: set() replaces or adds a value and remembers who set it", "[io]") {
+  IniFile ini = IniFile::parse("[TRAINING]\nlr = 0.1\nmax_iter = 3\n", "c.ini");
+  ini.set("TRAINING", "LR", "0.5", "command line --lr");
+  REQUIRE(ini.sections().size() == 1);
+  REQUIRE(ini.sections()[0].entries.size() == 2);  // replaced in place
+  const auto lr = ini.value("TRAINING", "lr");
+  REQUIRE(lr);
+  CHECK(lr->value == "0.5");
+  CHECK(lr->line == 0);
+  CHECK(lr->where() == "command line --lr: [TRAINING] lr = 0.5");
+  CHECK(ini.value("TRAINING", "max_iter")->where() == "c.ini:3: [TRAINING] max_iter = 3");
+  ini.set("NETWORK", "name", "50% unet", "command line --name");  // taken as it is: no interpolation
+  REQUIRE(ini.sections().size() == 2);
+  CHECK(ini.where(ini.sections()[1]) == "c.ini: [NETWORK]");
+  CHECK(ini.value("NETWORK", "name")->value == "50% unet");
 }
 
 TEST_CASE("ini: string lists in NiftyNet's three spellings", "[io]") {

@@ -56,7 +56,9 @@ InputSection parse_input_section(const IniFile& ini, const IniSection& section);
 std::vector<InputSection> input_sections(const IniFile& ini);
 
 // The grouping from [SEGMENTATION] image/label/weight/sampler when that section names any of
-// them, otherwise every input section as an image channel in file order. Checks the names.
+// them, otherwise every input section as an image channel in file order. Checks the names: each
+// must be an input section, named once per role; one section may have several roles (image = T1
+// and weight = T1: the weight map is the T1 file), as in NiftyNet.
 InputGrouping input_grouping(const IniFile& ini, const std::vector<InputSection>& sections);
 
 // The subject id NiftyNet-style: the file name without .nii/.nii.gz; then the removefromid regex

@@ -132,6 +132,19 @@ TEST_CASE("discovery: subjects matched across sections by the [SEGMENTATION] gro
     REQUIRE(all.size() == 2);
     CHECK(all[1].image == std::vector<std::string>{normal_path(t, "data/sub-002_T2.nii.gz"), normal_path(t, "data/sub-002_T1.nii.gz")});
   }
+
+  SECTION("one section in two roles: the T2 files are an image channel and the weight maps") {
+    const IniFile both = IniFile::parse(
+        "[T2]\npath_to_search = data\nfilename_contains = T2\n[T1]\npath_to_search = data\nfilename_contains = T1\n"
+        "[SEGMENTATION]\nimage = T1, T2\nweight = T2\nsampler = T1\n",
+        normal_path(t, "config.ini"));
+    const auto all = voxtrain::discover_subjects(both);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].image == std::vector<std::string>{normal_path(t, "data/sub-001_T1.nii.gz"),
+                                                   normal_path(t, "data/sub-001_T2.nii.gz")});
+    CHECK(all[0].weight == normal_path(t, "data/sub-001_T2.nii.gz"));
+    CHECK(all[0].sampling_map == normal_path(t, "data/sub-001_T1.nii.gz"));
+  }
 }
 
 TEST_CASE("discovery: csv_file lists subject_id,path rows and replaces the search", "[data]") {
@@ -231,7 +244,11 @@ TEST_CASE("discovery: grouping names are checked", "[data]") {
              Equals(normal_path(t, "c.ini") + ":8: [SEGMENTATION] image = T1, T3: there is no input section [T3] (did you mean "
                     "'T1'?): input sections are T1, T2"));
   CHECK_THAT(grouping_error("image = T1\nlabel = T1, T2\n"), Contains(":9: [SEGMENTATION] label = T1, T2: voxtrain reads one label section"));
-  CHECK_THAT(grouping_error("image = T1\nlabel = T1\n"), Contains("section [T1] is used twice in the grouping"));
+  CHECK_THAT(grouping_error("image = T1, T2, T1\n"),
+             Equals(normal_path(t, "c.ini") + ":8: [SEGMENTATION] image = T1, T2, T1: section [T1] is named twice: name "
+                    "each section once in image"));
+  // One section in two roles is NiftyNet's and voxtrain's: the weight map is the T1 file.
+  CHECK(grouping_error("image = T1\nweight = T1\nsampler = T1\n") == "(no error)");
   CHECK_THAT(grouping_error("label = T2\n"), Contains("image is missing or empty"));
   CHECK_THAT(error_or_none([&] { voxtrain::input_sections(IniFile::parse(sections + "[training]\nlr = 1\n", "c.ini")); }),
              Equals("c.ini:7: [training]: write the section name in capitals, [TRAINING]; otherwise it is read as an input section"));

@@ -104,6 +104,40 @@ TEST_CASE("convert stores each subject's whitened channels and label as the file
   }
 }
 
+TEST_CASE("convert: one input section as an image channel and as the weight map", "[data]") {
+  // NiftyNet lets [SEGMENTATION] name a section in two roles; normalisation applies to the image
+  // only, so the stored weight map is the T2 file as it is while the T2 channel is whitened.
+  ScratchDir dir("convert_two_roles");
+  write_phantoms(dir.file("nii"), 2);
+  for (const std::string image : {"T1, T2", "T2"}) {
+    INFO("image = " << image);
+    const std::string config = dir.write(
+        "seg.ini",
+        "[T1]\npath_to_search = nii\nfilename_contains = T1\n"
+        "[T2]\npath_to_search = nii\nfilename_contains = T2\n"
+        "[Label]\npath_to_search = nii\nfilename_contains = Label\ninterp_order = 0\n"
+        "[SYSTEM]\nmodel_dir = model\n"
+        "[NETWORK]\nwhitening = True\n"
+        "[SEGMENTATION]\nimage = " + image + "\nlabel = Label\nweight = T2\nnum_classes = 3\n");
+    voxtrain::run_convert(voxtrain::parse_convert_args({"-c", config, "--out", dir.file("store.h5")}).options);
+    const voxtrain::PatchStoreReader store(dir.file("store.h5"));
+    REQUIRE(store.subject_ids() == std::vector<std::string>{"sub-001", "sub-002"});
+    for (std::int64_t s = 0; s < 2; ++s) {
+      const auto subject = store.read_subject(s);
+      const std::string id = store.subject_ids()[static_cast<std::size_t>(s)];
+      const auto t2 = voxtrain::read_nifti(dir.file("nii/" + id + "_T2.nii.gz"));
+      REQUIRE(subject.weight.defined());
+      REQUIRE(subject.weight.nbytes() == t2.data.nbytes());
+      CHECK(std::memcmp(subject.weight.raw_data(), t2.data.raw_data(), t2.data.nbytes()) == 0);
+      const auto expected = whitened(t2.data);
+      const float* got = subject.image.data<float>() + (image == "T2" ? 0 : t2.data.numel());
+      double worst = 0;
+      for (std::size_t e = 0; e < expected.size(); ++e) worst = std::max(worst, double(std::abs(got[e] - expected[e])));
+      CHECK(worst < 1e-5);
+    }
+  }
+}
+
 TEST_CASE("convert from a config: training subjects of the split, landmarks trained once, store checked", "[data]") {
   ScratchDir dir("convert_cfg");
   write_phantoms(dir.file("nii"), 4);
