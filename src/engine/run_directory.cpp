@@ -74,11 +74,7 @@ TrainingStart prepare_training_run(const RunConfig& config, bool new_run) {
   bool same_run = false;
   if (fs::exists(stored) && !new_run) {
     const RunConfig before = RunConfig::load(stored);
-    const auto differences = config_differences(before.effective_settings(), config.effective_settings());
-    if (!differences.empty())
-      throw error("model_dir {} holds a run with a different config ({}): use another model_dir, or pass --new-run "
-                  "to start a new run there (the old one is moved to previous_runs/)",
-                  start.model_dir, list_some(differences, 5));
+    check_config_unchanged(before.effective_settings(), config.effective_settings(), start.model_dir);
     same_run = true;
   } else if (new_run || !checkpoints.iterations().empty()) {
     archive_previous_run(start.model_dir);

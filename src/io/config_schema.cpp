@@ -196,10 +196,10 @@ void training_keys(Table& t) {
   t.add("validation_max_iter", T::Int, "1", "validation iterations per validation round");
   t.add("exclude_fraction_for_validation", T::Float, "0.0", "fraction of subjects a new split puts in validation");
   t.add("exclude_fraction_for_inference", T::Float, "0.0", "fraction of subjects a new split puts in inference");
-  t.add("vars_to_restore", T::String, "", "regex of the variables restored from a checkpoint")
-      .unsupported("restoring part of a model (transfer learning) is not implemented");
-  t.add("vars_to_freeze", T::String, "", "regex of the variables kept fixed")
-      .unsupported("freezing variables is not implemented");
+  t.add("vars_to_restore", T::String, "",
+        "regex (searched in each name) of the variables restored from the starting checkpoint; '' = all");
+  t.add("vars_to_freeze", T::String, "",
+        "regex of the parameters the optimizer leaves fixed; '' = those of vars_to_restore, as NiftyNet");
   t.add("patience", T::Int, "100", "early stopping: validation rounds to wait");
   t.add("early_stopping_mode", T::Choice, "mean", "early stopping: how the validation losses are judged")
       .choices({"mean", "robust_mean", "median", "generalisation_loss", "median_smoothing", "validation_up"});
@@ -233,6 +233,7 @@ void training_keys(Table& t) {
   t.add("best_metric", T::Choice, "",
         "validation metric over whole volumes whose best value keeps a 'best' checkpoint; empty: off")
       .choices(best_metric_choices())
+      .unsupported("keeping a best checkpoint by a volume-level validation metric is not implemented yet")
       .own();
 }
 

@@ -57,7 +57,7 @@ SegmentationSettings segmentation_settings(const RunConfig& c, std::int64_t in_c
   n.in_channels = in_channels;
   n.num_classes = s.num_classes;
   n.activation_function = c.get_string("NETWORK", "activation_function");
-  n.normalisation = c.get_string("NETWORK", "normalisation_layer");
+  n.normalisation = c.get_string("NETWORK", "feature_normalization");
   n.group_size = static_cast<int>(c.get_int("NETWORK", "group_size"));
   n.base_channels = c.get_int("NETWORK", "base_channels");
   n.depth = static_cast<int>(c.get_int("NETWORK", "depth"));
