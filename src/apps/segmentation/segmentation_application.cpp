@@ -350,8 +350,8 @@ void SegmentationApplication::run_iteration(IterationMessage& m) {
     }
     if (m.collect_summaries && training) add_summaries(*outputs, *s.network, batch, logits);
     outputs->reduce(*s.context->communicator);
-    for (const auto& [name, value] : outputs->values(Collection::Console))
-      m.console.emplace_back(name, static_cast<double>(value.data<float>()[0]));
+    for (const CollectedVariable& v : outputs->collected(Collection::Console))
+      m.console.emplace_back(v.name, static_cast<double>(v.value.data<float>()[0]));
   } else {
     m.console.emplace_back("loss", loss_value);
     for (std::size_t c = 0; c < dice.size(); ++c) m.console.emplace_back(fmt::format("patch_dice_{}", c + 1), dice[c]);

@@ -7,6 +7,7 @@
 #include "voxtrain/engine/handlers/basic_handlers.hpp"
 #include "voxtrain/engine/handlers/console_logger.hpp"
 #include "voxtrain/engine/handlers/csv_logger.hpp"
+#include "voxtrain/engine/handlers/early_stopper.hpp"
 #include "voxtrain/engine/handlers/model_restorer.hpp"
 #include "voxtrain/engine/handlers/model_saver.hpp"
 #include "voxtrain/engine/handlers/performance_logger.hpp"
@@ -68,6 +69,13 @@ void register_builtin_handlers() {
     if (!c.is_root() || c.action != Action::Train || c.outputs == nullptr) return std::make_unique<Inactive>();
     return std::make_unique<TensorBoardLogger>(*c.outputs, logs_dir(c),
                                                config_of(c).get_int("TRAINING", "tensorboard_every_n"));
+  });
+  register_handler("early_stopper", [](EngineContext& c) -> std::unique_ptr<Handler> {
+    const RunConfig& config = config_of(c);
+    return std::make_unique<EarlyStopper>(
+        parse_early_stopping_mode(config.get_string("TRAINING", "early_stopping_mode"),
+                                  config.where("TRAINING", "early_stopping_mode")),
+        config.get_int("TRAINING", "patience"));
   });
   register_handler("csv_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
     if (!c.is_root()) return std::make_unique<Inactive>();
