@@ -13,6 +13,7 @@ voxtrain_require(MPI libopenmpi-dev COMPONENTS C)
 voxtrain_require(HDF5 libhdf5-dev COMPONENTS C)
 voxtrain_require(dnnl libdnnl-dev CONFIG)
 voxtrain_require(NIFTI libnifti2-dev)
+voxtrain_require(ZLIB zlib1g-dev)  # PNG images in TensorBoard event files
 voxtrain_require(fmt libfmt-dev CONFIG)
 voxtrain_require(Threads build-essential)
 voxtrain_require(OpenMP build-essential COMPONENTS CXX)

@@ -8,6 +8,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libdnnl-dev ocl-icd-opencl-dev libnifti2-dev zlib1g-dev libfmt-dev
+  python3-venv  # scripts/tensorboard_venv.sh: the test that TensorBoard loads the event files
   catch2
 )
 # Extra packages a caller needs on top (space-separated), e.g. for a benchmark.
