@@ -1,6 +1,7 @@
 // bench_train_step.cpp — one full training step (forward, DicePlusXEnt, backward, Adam) of the
 // U-Net (depth 4, base 16, instance norm, ReLU, 2 classes) on a batch of two 1x64^3 volumes:
-// median ms per step and peak RSS. bench/reference/unet_step_torch.py is the same step in PyTorch.
+// median ms per step, peak RSS and each stage's share (TrainStep's timing).
+// bench/reference/unet_step_torch.py is the same step in PyTorch.
 #include <omp.h>
 
 #include <cstdio>

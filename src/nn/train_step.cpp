@@ -24,7 +24,9 @@ double seconds_since(Clock::time_point start) {
 }
 
 // The first non-finite of a float32 tensor as a NonFinite, the batch item from its leading dimension.
+// Tensors of another type or layout are left to the network and the loss, which refuse them.
 std::optional<NonFinite> nonfinite_in(const Tensor& t, std::string_view what) {
+  if (!t.defined() || t.dtype() != DType::Float32 || !t.is_plain() || !t.device().is_cpu()) return std::nullopt;
   const std::int64_t i = first_nonfinite(t);
   if (i < 0) return std::nullopt;
   const std::int64_t per_item = t.rank() > 0 && t.shape()[0] > 0 ? t.numel() / t.shape()[0] : t.numel();
@@ -124,7 +126,17 @@ double TrainStep::forward(const Tensor& images, const Tensor& labels, const Tens
   network_.set_training(true);
   reduction_.begin_step(trainable_);
   stage_ = Stage::Forwarded;
+  try {
+    return forward_and_loss(images, labels, weights, check_nonfinite, keep_logits);
+  } catch (...) {
+    stage_ = Stage::Idle;  // a failed forward (e.g. an Error about the input) ends the step
+    tape_.clear();
+    throw;
+  }
+}
 
+double TrainStep::forward_and_loss(const Tensor& images, const Tensor& labels, const Tensor* weights,
+                                   bool check_nonfinite, bool keep_logits) {
   constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   forward_check_seconds_ = 0;
   if (check_nonfinite) {

@@ -104,6 +104,8 @@ class TrainStep {
   enum class Stage { Idle, Forwarded, Backwarded, Reduced, Checked };
   void expect(Stage stage, const char* what) const;
   void hand_off(Parameter& p);
+  double forward_and_loss(const Tensor& images, const Tensor& labels, const Tensor* weights, bool check_nonfinite,
+                          bool keep_logits);
 
   Backend& backend_;
   Network& network_;

@@ -317,6 +317,18 @@ TEST_CASE("TrainStep's stages refuse to run out of order, and apply_update = fal
   CHECK_FALSE(step.check_nonfinite());
   step.finish_without_update();
 
+  // A user's mistake (int32 images) is the network's Error, not an internal one, and the step
+  // after it starts afresh.
+  const Tensor int_images = Tensor::zeros(b.images.shape(), voxtrain::DType::Int32);
+  try {
+    step.run(int_images, b.labels, nullptr, sgd_options(0.1));
+    FAIL("int32 images were accepted");
+  } catch (const voxtrain::InternalError& e) {
+    FAIL("an internal error: " << e.what());
+  } catch (const voxtrain::Error& e) {
+    CHECK_THAT(std::string(e.what()), Catch::Contains("float32"));
+  }
+
   const auto before = values_of(*net);
   StepOptions options = sgd_options(0.1);
   options.apply_update = false;
