@@ -19,6 +19,27 @@ TrainingBatchSpec maker_spec(const ValidationBatchSpec& v) {
 
 }  // namespace
 
+ValidationBatchSpec validation_spec_like(const TrainingBatchSpec& training, std::int64_t n_subjects) {
+  ValidationBatchSpec v;
+  v.sampler = training.sampler;
+  v.window = training.window;
+  v.stream.n_subjects = n_subjects;
+  v.stream.sample_per_volume = training.stream.sample_per_volume;
+  v.stream.seed = training.stream.seed;
+  v.stream.ranks = training.stream.ranks;
+  v.stream.rank = training.stream.rank;
+  v.stream.batch_size = training.stream.batch_size;
+  v.num_threads = training.num_threads;
+  v.queue_length = training.queue_length;
+  v.max_queue_bytes = training.max_queue_bytes;
+  v.subject_cache_bytes = training.subject_cache_bytes;
+  v.sampler_cache_bytes = training.sampler_cache_bytes;
+  return v;
+}
+
+ValidationBatches::ValidationBatches(std::shared_ptr<const SubjectSource> source, const TrainingBatchSpec& training)
+    : ValidationBatches(source, validation_spec_like(training, source->size())) {}
+
 ValidationBatches::ValidationBatches(std::shared_ptr<const SubjectSource> source, ValidationBatchSpec spec)
     : spec_(spec), stream_(spec.stream), steps_(stream_.steps()) {
   if (spec_.stream.n_subjects != source->size())
@@ -51,10 +72,13 @@ std::optional<PatchBatch> ValidationBatches::next() {
   return b;
 }
 
-std::optional<PatchBatch> ValidationBatches::next_cycling() {
-  if (steps_ == 0) return std::nullopt;
+PatchBatch ValidationBatches::next_cycling() {
+  if (steps_ == 0)
+    throw error("validation on rank {}: no validation subjects fall to this rank ({} subjects over {} ranks): "
+                "put at least {} subjects in the Validation rows of the split file, or run fewer ranks",
+                spec_.stream.rank, spec_.stream.n_subjects, spec_.stream.ranks, spec_.stream.ranks);
   if (position_ == steps_) position_ = 0;  // the queue is already on the next pass
-  return next();
+  return *next();
 }
 
 void ValidationBatches::restart() {

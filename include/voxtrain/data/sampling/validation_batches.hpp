@@ -26,6 +26,9 @@ struct ValidationBatchSpec {
   std::size_t sampler_cache_bytes = std::size_t{256} << 20;
 };
 
+// Makes the spec of ValidationBatches(source, training) for n_subjects validation subjects.
+ValidationBatchSpec validation_spec_like(const TrainingBatchSpec& training, std::int64_t n_subjects);
+
 // A pass is ValidationStream's batches 0 .. steps() - 1 (the last may be short). Each item's
 // window comes from its key, so every pass holds the same patches, whoever makes them. The
 // workers run ahead endlessly, around the pass as a ring, so the first batches of the next pass
@@ -35,6 +38,10 @@ class ValidationBatches {
   // source: the validation subjects (its size must be stream.n_subjects). Throws Error for
   // settings the stream or the sampler reject.
   ValidationBatches(std::shared_ptr<const SubjectSource> source, ValidationBatchSpec spec);
+  // The validation batches that go with these training batches: the same sampler, window,
+  // sample_per_volume, seed, ranks, rank, batch size, threads, queue and caches, over all of
+  // source's subjects; the training spec's augmentation and start position do not apply.
+  ValidationBatches(std::shared_ptr<const SubjectSource> source, const TrainingBatchSpec& training);
   ~ValidationBatches();
   ValidationBatches(const ValidationBatches&) = delete;
   ValidationBatches& operator=(const ValidationBatches&) = delete;
@@ -48,8 +55,8 @@ class ValidationBatches {
   void restart();
   // The next batch, wrapping from the last batch of the pass to the first: the stream NiftyNet's
   // validation rounds draw validation_max_iter batches from, each round continuing where the
-  // last stopped. Nothing only when this rank has no validation items.
-  std::optional<PatchBatch> next_cycling();
+  // last stopped. Throws Error when this rank has no validation items.
+  PatchBatch next_cycling();
 
   std::int64_t steps() const { return steps_; }        // batches in a pass (0: no items on this rank)
   std::int64_t position() const { return position_; }  // batches of the current pass taken

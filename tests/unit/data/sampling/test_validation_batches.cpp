@@ -120,9 +120,7 @@ TEST_CASE("next_cycling wraps around the pass; restart mid-pass begins it again"
   ValidationBatches batches(source, spec);
   for (int k = 0; k < 5; ++k) {
     INFO("draw " << k);
-    const auto got = batches.next_cycling();
-    REQUIRE(got);
-    CHECK(same_batch(*got, expected[static_cast<std::size_t>(k % 2)]));
+    CHECK(same_batch(batches.next_cycling(), expected[static_cast<std::size_t>(k % 2)]));
   }
   CHECK(batches.position() == 1);
   // In the middle of a pass (batch 1 is next, and the workers are ahead of it): back to batch 0.
@@ -135,12 +133,13 @@ TEST_CASE("next_cycling wraps around the pass; restart mid-pass begins it again"
   CHECK(same_batch(*batches.next(), expected[0]));
 }
 
-TEST_CASE("a rank without validation subjects has empty passes; a size mismatch is an Error", "[data]") {
+TEST_CASE("a rank without validation subjects has empty passes and cannot cycle; a size mismatch is an Error",
+          "[data]") {
   auto source = phantom_source(1);
   ValidationBatches rank1(source, spec_for(1, 1, 2, 1));
   CHECK(rank1.steps() == 0);
   CHECK_FALSE(rank1.next());
-  CHECK_FALSE(rank1.next_cycling());
+  CHECK_THROWS_WITH(rank1.next_cycling(), Catch::Contains("no validation subjects fall to this rank (1 subjects over 2 ranks)"));
   rank1.restart();
   CHECK(rank1.workers() == 0);
   // Rank 0 holds the one subject: one batch of its two slots.
@@ -152,4 +151,24 @@ TEST_CASE("a rank without validation subjects has empty passes; a size mismatch 
   CHECK(b->items[0].subject == 0);
 
   CHECK_THROWS_WITH(ValidationBatches(source, spec_for(2, 1)), Catch::Contains("validation data has 1"));
+}
+
+TEST_CASE("validation batches made from the training spec take its sampling settings, not its augmentation",
+          "[data]") {
+  auto validation_source = phantom_source(3);
+  voxtrain::TrainingBatchSpec training;
+  training.sampler = voxtrain::SamplerKind::Uniform;
+  training.window = {8, 6, 7};
+  training.augmentation.random_flipping_axes = std::vector<int>{0, 1, 2};
+  training.stream.n_subjects = 5;
+  training.stream.sample_per_volume = 2;
+  training.stream.seed = 23;
+  training.stream.batch_size = 4;
+  training.stream.start_position = 40;  // a resumed run: validation passes still start at their beginning
+  training.num_threads = 2;
+  training.queue_length = 3;
+  ValidationBatches from_training(validation_source, training);
+  const auto expected = synchronous_pass(validation_source, spec_for(3, 2));  // no augmentation
+  REQUIRE(from_training.steps() == 2);
+  for (const auto& want : expected) CHECK(same_batch(*from_training.next(), want));
 }
