@@ -66,7 +66,8 @@ void Tape::finish_parameter(Node& node) {
     for (std::int64_t i = 0; i < g.numel(); ++i) dst[i] += src[i];
   }
   node.grad = Tensor();
-  if (gradient_ready_) gradient_ready_(p);
+  // The hook waits for the Parameter's last node: only then is p.grad() final.
+  if (--unfinished_nodes_.at(&p) == 0 && gradient_ready_) gradient_ready_(p);
 }
 
 void Tape::backward(Var root, const Tensor& seed) {
@@ -76,6 +77,9 @@ void Tape::backward(Var root, const Tensor& seed) {
     n.pending_consumers = 0;
     n.finished = false;
   }
+  unfinished_nodes_.clear();
+  for (std::size_t i = 0; i <= last; ++i)
+    if (nodes_[i].parameter && nodes_[i].requires_grad) ++unfinished_nodes_[nodes_[i].parameter];
   for (std::size_t i = 0; i <= last; ++i)
     if (nodes_[i].requires_grad)
       for (int in : nodes_[i].inputs) ++nodes_[static_cast<std::size_t>(in)].pending_consumers;

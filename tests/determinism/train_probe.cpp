@@ -57,8 +57,13 @@ std::int64_t train_and_write(std::uint64_t seed, int steps, const std::string& o
   auto net = voxtrain::make_network("unet", unet_config(seed));
   auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
   auto optimizer = voxtrain::make_optimizer(voxtrain::OptimizerConfig{});
+  voxtrain::LocalReduction reduction;
+  voxtrain::TrainStep step(voxtrain::cpu_backend(), *net, *loss, *optimizer, reduction, net->parameters());
+  voxtrain::StepOptions options;
+  options.learning_rate = 1e-2;
   for (int i = 0; i < steps; ++i)
-    voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-2, batch.image, batch.labels);
+    if (step.run(batch.image, batch.labels, nullptr, options).nonfinite)
+      throw std::runtime_error("a non-finite value in training step " + std::to_string(i));
   std::ofstream file(out, std::ios::binary);
   std::int64_t count = 0;
   for (voxtrain::Parameter* p : net->parameters()) {

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "voxtrain/backend/backend.hpp"
@@ -49,7 +50,9 @@ class Tape {
   void on_gradient_ready(GradientReady hook) { gradient_ready_ = std::move(hook); }
 
   // Back-propagates seed = d(loss)/d(root) (root's shape) into every parameter's grad, releasing
-  // activations as it goes, and fires the hook for each parameter when its gradient is final.
+  // activations as it goes, and fires the hook once for each Parameter when its gradient is
+  // final: a Parameter recorded several times (parameter(p) called twice) fires once, after the
+  // last of its nodes has added its gradient.
   void backward(Var root, const Tensor& seed);
   // Forgets everything recorded (the parameters keep their gradients).
   void clear() { nodes_.clear(); }
@@ -73,6 +76,8 @@ class Tape {
 
   Backend& backend_;
   std::vector<Node> nodes_;
+  // During backward: the nodes of each Parameter not yet finished.
+  std::unordered_map<Parameter*, int> unfinished_nodes_;
   bool recording_ = true;
   GradientReady gradient_ready_;
 };

@@ -7,6 +7,7 @@
 
 #include "support/gradcheck.hpp"
 #include "voxtrain/nn/functional.hpp"
+#include "voxtrain/nn/module.hpp"
 #include "voxtrain/nn/tape.hpp"
 
 using voxtrain::Parameter;
@@ -46,7 +47,63 @@ struct SkipGraph {
   }
 };
 
+// y = w * x1 + w * (w * x2): a module that records its one weight three times on the tape
+// (tape.parameter(w) per use), as a layer reused in one forward pass does.
+class SharedWeight final : public voxtrain::Module {
+ public:
+  SharedWeight() : Module("shared"), w_(add_parameter("w", random_tensor({1, 2, 3, 2, 2}, 31))) {}
+  Tensor x1 = random_tensor({1, 2, 3, 2, 2}, 32);
+  Tensor x2 = random_tensor({1, 2, 3, 2, 2}, 33);
+  Parameter& w() { return w_; }
+
+  // x: x1, on the tape to record onto.
+  Var forward(Var x) override {
+    Tape& tape = *x.tape;
+    const Var first = fn::multiply(tape.parameter(w_), x);
+    const Var inner = fn::multiply(tape.parameter(w_), tape.input(x2));
+    const Var second = fn::multiply(tape.parameter(w_), inner);
+    return fn::add(first, second);
+  }
+
+ private:
+  Parameter& w_;
+};
+
 }  // namespace
+
+TEST_CASE("a parameter recorded several times fires the hook once, with its complete gradient", "[nn]") {
+  SharedWeight m;
+  const Tensor r = random_tensor({1, 2, 3, 2, 2}, 34);  // d(loss)/dy
+  int calls = 0;
+  Tensor at_hook;
+  Tape tape(voxtrain::cpu_backend());
+  tape.on_gradient_ready([&](Parameter& p) {
+    if (++calls == 1) at_hook = p.grad().clone();  // the first call's gradient must be the whole
+  });
+  tape.backward(m.forward(tape.input(m.x1)), r);
+  CHECK(calls == 1);
+  REQUIRE(at_hook.defined());
+  // dy/dw = x1 + 2 w x2 element-wise, worked by hand; the gradient at the hook is the whole of it.
+  const float* w = m.w().value().data<float>();
+  const float* x1 = m.x1.data<float>();
+  const float* x2 = m.x2.data<float>();
+  const float* rv = r.data<float>();
+  for (std::int64_t i = 0; i < m.w().numel(); ++i) {
+    const double expected = rv[i] * (x1[i] + 2.0 * w[i] * x2[i]);
+    REQUIRE(at_hook.data<float>()[i] == Approx(expected).epsilon(1e-5).margin(1e-7));
+    REQUIRE(m.w().grad().data<float>()[i] == at_hook.data<float>()[i]);
+  }
+  // And against finite differences of the recorded graph itself.
+  const auto result = gradcheck(
+      [&](const Tensor&) {
+        Tape off(voxtrain::cpu_backend());
+        off.set_recording(false);
+        return weighted_sum(m.forward(off.input(m.x1)).value(), r);
+      },
+      m.w().value(), m.w().grad());
+  INFO(result.describe());
+  CHECK(result.max_relative_error < 2e-3);
+}
 
 TEST_CASE("gradients through add and concat skips match finite differences", "[nn][gradcheck]") {
   SkipGraph g;

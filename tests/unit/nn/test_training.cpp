@@ -36,6 +36,21 @@ Volume sphere_volume() {
   return v;
 }
 
+// Steps of a network on one volume through TrainStep with the single-device reduction.
+struct Trainer {
+  voxtrain::LocalReduction reduction;
+  voxtrain::TrainStep step;
+  Trainer(voxtrain::Network& net, const voxtrain::Loss& loss, voxtrain::Optimizer& optimizer)
+      : step(voxtrain::cpu_backend(), net, loss, optimizer, reduction, net.parameters()) {}
+  double run(const Volume& v, double learning_rate) {
+    voxtrain::StepOptions options;
+    options.learning_rate = learning_rate;
+    const voxtrain::StepResult r = step.run(v.image, v.labels, nullptr, options);
+    REQUIRE(r.updated);
+    return r.loss;
+  }
+};
+
 double foreground_dice(const Tensor& logits, const Tensor& labels) {
   const float* l = logits.data<float>();
   const std::int32_t* g = labels.data<std::int32_t>();
@@ -66,7 +81,8 @@ std::vector<float> weights_after(const Volume& v, std::uint64_t seed, int steps,
   auto net = voxtrain::make_network("unet", small_unet(seed));
   auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
   auto optimizer = voxtrain::make_optimizer(voxtrain::OptimizerConfig{});
-  for (int i = 0; i < steps; ++i) voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-2, v.image, v.labels);
+  Trainer trainer(*net, *loss, *optimizer);
+  for (int i = 0; i < steps; ++i) trainer.run(v, 1e-2);
   std::vector<float> weights;
   for (voxtrain::Parameter* p : net->parameters())
     weights.insert(weights.end(), p->value().data<float>(), p->value().data<float>() + p->numel());
@@ -90,10 +106,11 @@ TEST_CASE("a U-Net overfits one synthetic 32^3 volume to Dice > 0.95 within its 
   voxtrain::OptimizerConfig adam;
   auto optimizer = voxtrain::make_optimizer(adam);
   auto& backend = voxtrain::cpu_backend();
+  Trainer trainer(*net, *loss, *optimizer);
   double dice = 0;
   int steps = 0;
   while (dice <= 0.95 && steps < kOverfitStepBudget) {
-    for (int i = 0; i < 5; ++i, ++steps) voxtrain::train_step(backend, *net, *loss, *optimizer, 1e-2, v.image, v.labels);
+    for (int i = 0; i < 5; ++i, ++steps) trainer.run(v, 1e-2);
     dice = foreground_dice(voxtrain::predict(backend, *net, v.image), v.labels);
   }
   INFO("Dice " << dice << " after " << steps << " steps (budget " << kOverfitStepBudget << ")");
@@ -127,8 +144,9 @@ TEST_CASE("after its first step a training loop creates no oneDNN primitive", "[
   auto net = voxtrain::make_network("unet", small_unet(8));
   auto loss = voxtrain::make_loss("DicePlusXEnt", 2);
   auto optimizer = voxtrain::make_optimizer(voxtrain::OptimizerConfig{});
-  voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-3, v.image, v.labels);
+  Trainer trainer(*net, *loss, *optimizer);
+  trainer.run(v, 1e-3);
   const auto after_first = voxtrain::test::primitives_created();
-  for (int i = 0; i < 2; ++i) voxtrain::train_step(voxtrain::cpu_backend(), *net, *loss, *optimizer, 1e-3, v.image, v.labels);
+  for (int i = 0; i < 2; ++i) trainer.run(v, 1e-3);
   CHECK(voxtrain::test::primitives_created() == after_first);
 }
