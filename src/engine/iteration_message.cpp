@@ -36,8 +36,10 @@ double IterationMessage::duration() const {
 std::string format_console_value(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  // Python's repr: the shortest text that reads back, with ".0" on whole numbers.
-  std::string text = fmt::format("{}", value);
+  // Python's repr: the shortest text that reads back, with ".0" on whole numbers; a value that is
+  // a float32 (what the collectors hold) as the float it is, as numpy prints it.
+  const auto single = static_cast<float>(value);
+  std::string text = static_cast<double>(single) == value ? fmt::format("{}", single) : fmt::format("{}", value);
   if (text.find_first_of(".eEn") == std::string::npos) text += ".0";
   return text;
 }
@@ -49,7 +51,8 @@ std::string IterationMessage::to_console_string() const {
     values += fmt::format("{}={}", name, format_console_value(value));
   }
   const std::string line =
-      fmt::format("{} iter {}, {} ({:f}s)", iteration_phase_name(phase_), current_iter_, values, duration());
+      values.empty() ? fmt::format("{} iter {} ({:f}s)", iteration_phase_name(phase_), current_iter_, duration())
+                     : fmt::format("{} iter {}, {} ({:f}s)", iteration_phase_name(phase_), current_iter_, values, duration());
   return is_validation() ? "    " + line : line;
 }
 

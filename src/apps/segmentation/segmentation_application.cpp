@@ -66,7 +66,7 @@ bool dense_loss(const std::string& name) { return name.size() > 6 && name.ends_w
 Tensor argmax_channels(const Tensor& logits) {
   const Shape& s = logits.shape();
   const std::int64_t n = s[0], k = s[1], voxels = logits.numel() / (n * k);
-  std::vector<std::int64_t> dims(s.begin(), s.end());
+  std::vector<std::int64_t> dims(s.extents().begin(), s.extents().end());
   dims[1] = 1;
   Tensor out = Tensor::empty(Shape(dims), DType::Int32);
   const float* l = logits.data<float>();

@@ -19,8 +19,6 @@ std::optional<Range> range(const RunConfig& c, const char* key) {
   return Range{v[0], v[1]};
 }
 
-WindowSize window_of(const std::vector<std::int64_t>& v) { return {v[0], v[1], v[2]}; }
-
 // The training window: every input section's spatial_window_size, which must agree.
 WindowSize input_window(const RunConfig& c) {
   std::optional<WindowSize> window;

@@ -59,7 +59,8 @@ void register_builtin_handlers() {
                                 .save_every_n = config.get_int("TRAINING", "save_every_n"),
                                 .max_checkpoints = config.get_int("TRAINING", "max_checkpoints"),
                                 .config_text = config.text(),
-                                .world_size = c.world_size};
+                                .world_size = c.world_size,
+                                .initial_iter = c.initial_iter};
     return std::make_unique<ModelSaver>(application_of(c), settings);
   });
   register_handler("model_restorer", [](EngineContext& c) -> std::unique_ptr<Handler> {

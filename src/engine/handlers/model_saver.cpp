@@ -8,7 +8,7 @@
 namespace voxtrain {
 
 ModelSaver::ModelSaver(Application& application, ModelSaverSettings settings)
-    : application_(application), settings_(std::move(settings)) {}
+    : application_(application), settings_(std::move(settings)), last_saved_(settings_.initial_iter) {}
 
 void ModelSaver::connect(EngineSignals& signals) {
   listen(signals.iteration_finished, [this](IterationMessage& m) {

@@ -221,13 +221,16 @@ TEST_CASE("IterationMessage starts as NiftyNet's does and prints its console lin
   m.set_current_iter(4);
   CHECK(m.console.empty());  // the setter clears the outputs
   IterationMessage v(2, IterationPhase::Validation);
-  CHECK(v.to_console_string().rfind("    validation iter 2, ", 0) == 0);
+  CHECK(v.to_console_string().rfind("    validation iter 2 (", 0) == 0);  // no values: no comma
   m.stop("first");
   m.stop("second");
   CHECK(m.should_stop == std::optional<std::string>("first"));
   CHECK(format_console_value(0.1) == "0.1");
   CHECK(format_console_value(std::nan("")) == "nan");
   CHECK(format_console_value(1e-7) == "1e-07");
+  // A float32 value (what the collectors hold) prints as numpy prints the float, not its double.
+  CHECK(format_console_value(static_cast<double>(0.1f)) == "0.1");
+  CHECK(format_console_value(static_cast<double>(1.6953019f)) == "1.6953019");
 }
 
 TEST_CASE("unknown handler names and bad plugins give one clear line", "[engine]") {

@@ -16,6 +16,7 @@ struct ModelSaverSettings {
   std::int64_t max_checkpoints = 100;
   std::string config_text;           // the effective config, stored in every checkpoint
   std::int64_t world_size = 1;
+  std::int64_t initial_iter = 0;     // the checkpoint the run resumed from: not written again
 };
 
 class ModelSaver final : public Handler {
