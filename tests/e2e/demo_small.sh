@@ -54,4 +54,17 @@ err=$("$bin/voxtrain" infer -c "$config" 2>&1 >/dev/null); rc=$?
 set -e
 echo "$err"
 [ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "holds no checkpoint" <<<"$err" || fail "inference without a checkpoint"
+# A model_dir that cannot be created: one line naming it, exit 1, nothing written.
+set +e
+err=$("$bin/voxtrain" train -c "$config" --model_dir /dev/null/model 2>&1 >/dev/null); rc=$?
+set -e
+echo "$err"
+[ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "model_dir /dev/null/model cannot be created" <<<"$err" \
+  || fail "an uncreatable model_dir"
+# An unknown override key: one line with a suggestion.
+set +e
+err=$("$bin/voxtrain" train -c "$config" --lrr 0.1 2>&1 >/dev/null); rc=$?
+set -e
+echo "$err"
+[ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "did you mean" <<<"$err" || fail "an unknown override key"
 echo "demo_small.sh: all checks passed"

@@ -60,6 +60,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// Foreground classes shown one by one on the console (more go to TensorBoard only).
+constexpr std::size_t kConsoleClasses = 4;
+
 bool dense_loss(const std::string& name) { return name.size() > 6 && name.ends_with("_Dense"); }
 
 // Class indices [N, 1, ...] from logits [N, K, ...] (ties to the lowest class).
@@ -343,9 +346,12 @@ void SegmentationApplication::run_iteration(IterationMessage& m) {
   if (outputs) {
     outputs->add("loss", scalar(loss_value), true, Collection::Console);
     outputs->add("loss", scalar(loss_value), true, Collection::Summary, SummaryType::Scalar);
+    // The mean over the foreground classes present; per class on the console only for a few classes.
+    outputs->add("patch_dice", scalar(mean_skipping_nan(dice)), true, Collection::Console);
+    outputs->add("patch_dice", scalar(mean_skipping_nan(dice)), true, Collection::Summary, SummaryType::Scalar);
     for (std::size_t c = 0; c < dice.size(); ++c) {
       const std::string name = fmt::format("patch_dice_{}", c + 1);
-      outputs->add(name, scalar(dice[c]), true, Collection::Console);
+      if (dice.size() <= kConsoleClasses) outputs->add(name, scalar(dice[c]), true, Collection::Console);
       outputs->add(name, scalar(dice[c]), true, Collection::Summary, SummaryType::Scalar);
     }
     if (m.collect_summaries && training) add_summaries(*outputs, *s.network, batch, logits);
@@ -354,7 +360,7 @@ void SegmentationApplication::run_iteration(IterationMessage& m) {
       m.console.emplace_back(v.name, static_cast<double>(v.value.data<float>()[0]));
   } else {
     m.console.emplace_back("loss", loss_value);
-    for (std::size_t c = 0; c < dice.size(); ++c) m.console.emplace_back(fmt::format("patch_dice_{}", c + 1), dice[c]);
+    m.console.emplace_back("patch_dice", mean_skipping_nan(dice));
   }
 }
 
