@@ -27,8 +27,9 @@ starting_iter to max_iter, saving checkpoints in [SYSTEM] model_dir/models.
 
 Re-running the same command resumes from the latest checkpoint. Ctrl-C (or SLURM's SIGTERM)
 stops after the current iteration and saves the model.
-Exit status: 0 done (also when stopped early), 1 a problem with the config or data (one line
-on stderr), 2 an internal error, 130/143 stopped by SIGINT/SIGTERM.
+Exit status: 0 done (also when an early stopper ended it), 1 a problem with the config or data
+(one line on stderr), or a non-finite step with [TRAINING] nonfinite = stop, 2 an internal
+error, 130/143 stopped by SIGINT/SIGTERM.
 )";
 
 constexpr const char* kInferUsage = R"(Usage: voxtrain infer -c CONFIG [--KEY VALUE ...]
@@ -83,6 +84,12 @@ int run(const char* command, const char* usage, Action action, const std::vector
     return 0;
   }
   const RunSummary summary = run_application(action, p.options);
+  if (summary.stop_reason && summary.stop_reason->starts_with("non-finite"))
+    throw error("training stopped after iteration {}: {} ({}; the log above names the file that reproduces it; "
+                "[TRAINING] nonfinite = skip skips such steps instead)",
+                summary.last_training_iter, *summary.stop_reason,
+                summary.last_training_iter > 0 ? fmt::format("the model of iteration {} is saved", summary.last_training_iter)
+                                               : std::string("no model was saved"));
   if (summary.stop_reason && action == Action::Train) log_info("training stopped: {}", *summary.stop_reason);
   return exit_status(summary);
 }

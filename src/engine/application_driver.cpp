@@ -80,7 +80,7 @@ void ApplicationDriver::loop(RunSummary& summary) {
     m.finish_timing();
     signals_.iteration_finished.emit(m);
     ++summary.iterations;
-    if (m.is_training()) summary.last_training_iter = m.current_iter();
+    if (m.is_training() && m.completed) summary.last_training_iter = m.current_iter();
     if (m.should_stop) {
       summary.stop_reason = *m.should_stop;
       return;

@@ -67,4 +67,19 @@ err=$("$bin/voxtrain" train -c "$config" --lrr 0.1 2>&1 >/dev/null); rc=$?
 set -e
 echo "$err"
 [ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "did you mean" <<<"$err" || fail "an unknown override key"
+# A step that turns non-finite (lr 1e30): stop (default) ends the run with exit 1 after writing what
+# reproduces it and saving the last good iteration; skip goes on to max_iter.
+set +e
+err=$("$bin/voxtrain" train -c "$config" --model_dir "$work/nonfinite_stop" --lr 1e30 --max_iter 4 2>&1 >/dev/null); rc=$?
+set -e
+echo "$err" | tail -3
+[ $rc = 1 ] || fail "a non-finite step with nonfinite = stop gave exit $rc"
+report=$(ls "$work"/nonfinite_stop/nonfinite_iter_*.txt | head -1)
+grep -q "^patch 0: subject = sub-" "$report" || fail "the non-finite report names no subject"
+stopped=$(sed -n 's/^iteration = //p' "$report")
+[ -f "$work/nonfinite_stop/models/model.ckpt-$((stopped - 1)).h5" ] || fail "the last good iteration was not saved"
+[ ! -f "$work/nonfinite_stop/models/model.ckpt-$stopped.h5" ] || fail "the non-finite iteration was saved as done"
+"$bin/voxtrain" train -c "$config" --model_dir "$work/nonfinite_skip" --lr 1e30 --max_iter 4 --nonfinite skip \
+  > /dev/null 2>&1 || fail "nonfinite = skip did not finish"
+[ -f "$work/nonfinite_skip/models/model.ckpt-4.h5" ] || fail "nonfinite = skip did not reach max_iter"
 echo "demo_small.sh: all checks passed"

@@ -48,6 +48,9 @@ class IterationMessage {
   std::vector<std::pair<std::string, double>> console;
   // NiftyNet's interpret_output result: false once inference has processed every window.
   bool status = true;
+  // False when a training iteration ended without its update and the run stops there (a
+  // non-finite step with nonfinite = stop): it does not count as done, nor is it saved as done.
+  bool completed = true;
   IterationTiming timing;
 
   // NiftyNet's should_stop: empty, or who asked to stop ("early_stopper", "nonfinite loss", ...).

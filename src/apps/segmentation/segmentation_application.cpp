@@ -328,6 +328,7 @@ void SegmentationApplication::run_iteration(IterationMessage& m) {
                   "it is in {}; set [TRAINING] nonfinite = skip to skip such batches",
                   m.current_iter(), r.nonfinite->what, format_console_value(r.nonfinite->value), m.current_iter() - 1,
                   file);
+        m.completed = false;
         m.stop("non-finite " + r.nonfinite->what);
       } else {
         log_warning("iteration {}: non-finite {} ({}); batch skipped, no update; details in {}", m.current_iter(),

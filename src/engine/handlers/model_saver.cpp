@@ -12,7 +12,7 @@ ModelSaver::ModelSaver(Application& application, ModelSaverSettings settings)
 
 void ModelSaver::connect(EngineSignals& signals) {
   listen(signals.iteration_finished, [this](IterationMessage& m) {
-    if (m.is_training() && settings_.save_every_n > 0 && m.current_iter() % settings_.save_every_n == 0)
+    if (m.is_training() && m.completed && settings_.save_every_n > 0 && m.current_iter() % settings_.save_every_n == 0)
       save(m.current_iter());
   });
   // NiftyNet saves in its `finally`: the last completed iteration, whatever ended the run.
