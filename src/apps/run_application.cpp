@@ -2,12 +2,15 @@
 // and driver for one `voxtrain train` or `voxtrain infer`.
 #include "voxtrain/apps/run_application.hpp"
 
+#include <filesystem>
+
 #include "voxtrain/apps/segmentation/segmentation_application.hpp"
 #include "voxtrain/comm/communicator.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/engine/outputs_collector.hpp"
 #include "voxtrain/engine/run_directory.hpp"
+#include "voxtrain/io/checkpoint.hpp"
 
 namespace voxtrain {
 
@@ -39,17 +42,20 @@ RunSummary run_application(Action action, const RunOptions& options) {
     const TrainingStart start = prepare_training_run(config, options.new_run);
     context.model_dir = start.model_dir;
     context.initial_iter = start.initial_iter;
-    context.restore_iter = start.initial_iter;
+    // Iteration 0 exists only when a run with max_iter = 0 saved its (seeded) initial weights.
+    const std::string start_file = CheckpointDirectory(models_dir(start.model_dir)).path_for(start.initial_iter);
+    if (start.initial_iter > 0 || std::filesystem::exists(start_file)) context.restore_path = start_file;
     context.final_iter = config.get_int("TRAINING", "max_iter");
     if (start.resumed_automatically)
       log_info("resuming the run in {} after iteration {} (its config is unchanged; --new-run starts over)",
                start.model_dir, start.initial_iter);
     plan = IterationPlan{.training = true, .initial_iter = context.initial_iter, .final_iter = context.final_iter,
                          .validation_every_n = config.get_int("TRAINING", "validation_every_n"),
-                         .validation_max_iter = config.get_int("TRAINING", "validation_max_iter")};
+                         .validation_max_iter = config.get_int("TRAINING", "validation_max_iter"),
+                         .volume_validation_every_n = config.get_int("TRAINING", "volume_validation_every_n")};
   } else {
     context.model_dir = model_dir(config.ini());
-    context.restore_iter = inference_checkpoint(config);
+    context.restore_path = inference_checkpoint(config);
     plan = IterationPlan{.training = false};
   }
 

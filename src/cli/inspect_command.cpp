@@ -14,6 +14,7 @@
 #include "voxtrain/core/command_line.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
+#include "voxtrain/engine/iteration_message.hpp"
 #include "voxtrain/io/checkpoint.hpp"
 
 namespace voxtrain {
@@ -157,6 +158,10 @@ std::string checkpoint_report(const std::string& path) {
   std::vector<std::string> counters;
   for (const auto& [name, value] : data.counters) counters.push_back(fmt::format("{} = {}", escape_for_display(name), value));
   line(out, "counters", counters.empty() ? std::string("none") : join(counters));
+  std::vector<std::string> metrics;
+  for (const auto& [name, value] : data.metrics)
+    metrics.push_back(fmt::format("{} = {}", escape_for_display(name), format_console_value(value)));
+  if (!metrics.empty()) line(out, "metrics", join(metrics));
   const auto config_lines = std::count(data.config_text.begin(), data.config_text.end(), '\n') +
                             (data.config_text.empty() || data.config_text.back() == '\n' ? 0 : 1);
   line(out, "config", data.config_text.empty() ? std::string("(empty)")

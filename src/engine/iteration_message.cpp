@@ -12,6 +12,7 @@ std::string_view iteration_phase_name(IterationPhase phase) {
     case IterationPhase::Training: return "training";
     case IterationPhase::Validation: return "validation";
     case IterationPhase::Inference: return "inference";
+    case IterationPhase::VolumeValidation: return "volume_validation";
   }
   return "training";
 }
@@ -53,7 +54,7 @@ std::string IterationMessage::to_console_string() const {
   const std::string line =
       values.empty() ? fmt::format("{} iter {} ({:f}s)", iteration_phase_name(phase_), current_iter_, duration())
                      : fmt::format("{} iter {}, {} ({:f}s)", iteration_phase_name(phase_), current_iter_, values, duration());
-  return is_validation() ? "    " + line : line;
+  return is_validation() || is_volume_validation() ? "    " + line : line;
 }
 
 }  // namespace voxtrain

@@ -63,6 +63,7 @@ void archive_previous_run(const std::string& model_dir) {
 }  // namespace
 
 std::string models_dir(const std::string& model_dir) { return model_dir + "/models"; }
+std::string best_models_dir(const std::string& model_dir) { return models_dir(model_dir) + "/best"; }
 std::string stored_config_path(const std::string& model_dir) { return model_dir + "/run_config.ini"; }
 
 TrainingStart prepare_training_run(const RunConfig& config, bool new_run) {
@@ -97,20 +98,26 @@ TrainingStart prepare_training_run(const RunConfig& config, bool new_run) {
   return start;
 }
 
-std::int64_t inference_checkpoint(const RunConfig& config) {
+std::string inference_checkpoint(const RunConfig& config) {
   const std::string dir = model_dir(config.ini());
+  if (config.get_bool("INFERENCE", "use_best_checkpoint")) {
+    const CheckpointDirectory best(best_models_dir(dir));
+    const std::optional<std::int64_t> kept = best.latest();
+    if (!kept)
+      throw error("{}: use_best_checkpoint = True but {} holds no best checkpoint: train with [TRAINING] best_metric "
+                  "and volume_validation_every_n set, or set use_best_checkpoint = False",
+                  config.where("INFERENCE", "use_best_checkpoint"), best.models_dir());
+    return best.path_for(*kept);
+  }
   const CheckpointDirectory checkpoints(models_dir(dir));
   const std::int64_t wanted = config.get_int("INFERENCE", "inference_iter");
-  if (wanted > 0) {
-    checkpoints.resolve(wanted, "inference_iter");
-    return wanted;
-  }
+  if (wanted >= 0) return checkpoints.resolve_required(wanted, "inference_iter");
   const std::optional<std::int64_t> latest = checkpoints.latest();
   if (!latest)
     throw error("inference needs a trained model but {} holds no checkpoint: run 'voxtrain train -c {}' first, or "
                 "set [SYSTEM] model_dir to a trained run",
                 models_dir(dir), config.ini().path());
-  return *latest;
+  return checkpoints.path_for(*latest);
 }
 
 }  // namespace voxtrain

@@ -90,6 +90,8 @@ void write_contents(const Hdf5Group& root, const std::string& path, const Checkp
   write_section(path, root, kOptimizer, data.optimizer);
   const Hdf5Group counters = root.create_group("counters");
   for (const auto& [name, value] : data.counters) counters.write_attribute(name, value);
+  const Hdf5Group metrics = root.create_group("metrics");
+  for (const auto& [name, value] : data.metrics) metrics.write_attribute(name, std::span<const double>(&value, 1), {});
 }
 
 void check_data(const std::string& path, const CheckpointData& data) {
@@ -99,6 +101,10 @@ void check_data(const std::string& path, const CheckpointData& data) {
   for (const auto& [name, value] : data.counters)
     if (name.empty() || name.find('\0') != std::string::npos)
       throw error("{}: cannot write counter '{}' (= {}): counter names must be non-empty and hold no NUL byte", path,
+                  escape_for_display(name), value);
+  for (const auto& [name, value] : data.metrics)
+    if (name.empty() || name.find('\0') != std::string::npos)
+      throw error("{}: cannot write metric '{}' (= {}): metric names must be non-empty and hold no NUL byte", path,
                   escape_for_display(name), value);
 }
 
@@ -134,6 +140,14 @@ NamedTensors read_section(const std::string& path, const Hdf5Group& root, const 
   NamedTensors out;
   read_tree(path, section, root.open_group(section.group), "", 0, out);
   return out;
+}
+
+double read_metric(const std::string& path, const Hdf5Group& metrics, const std::string& name) {
+  const std::vector<double> values = metrics.read_doubles_attribute(name);
+  if (values.size() != 1)
+    throw error("{}: /metrics attribute '{}' holds {} values, not one; the file was not written by voxtrain", path,
+                escape_for_display(name), values.size());
+  return values[0];
 }
 
 std::string iteration_list(const std::vector<std::int64_t>& iterations) {
@@ -205,6 +219,10 @@ CheckpointData read_checkpoint(const std::string& path) {
   data.optimizer = read_section(path, root, kOptimizer);
   const Hdf5Group counters = root.open_group("counters");
   for (const std::string& name : counters.attribute_names()) data.counters[name] = counters.read_int_attribute(name);
+  if (root.has_group("metrics")) {  // files written before metrics were recorded have none
+    const Hdf5Group metrics = root.open_group("metrics");
+    for (const std::string& name : metrics.attribute_names()) data.metrics[name] = read_metric(path, metrics, name);
+  }
   return data;
 }
 

@@ -230,16 +230,26 @@ void training_keys(Table& t) {
       .choices({"stop", "skip"})
       .own();
   t.add("seed", T::Int, "0", "seed of every random draw (windows, augmentation, initial weights)").own();
+  t.add("restore_scopes", T::StringList, "()",
+        "training from scratch: SCOPE=CHECKPOINT items (e.g. unet.enc0=pre/model.ckpt-500.h5) seeding the "
+        "variables under SCOPE from that file (NiftyNet's restorable scopes)")
+      .own();
+  t.add("volume_validation_every_n", T::Int, "-1",
+        "segment the validation subjects whole every n iterations and log volume-level metrics (volume_dice, "
+        "...); <= 0: never")
+      .own();
   t.add("best_metric", T::Choice, "",
-        "validation metric over whole volumes whose best value keeps a 'best' checkpoint; empty: off")
+        "volume-level validation metric whose best value keeps models/best/; needs volume_validation_every_n")
       .choices(best_metric_choices())
-      .unsupported("keeping a best checkpoint by a volume-level validation metric is not implemented yet")
       .own();
 }
 
 void inference_keys(Table& t) {
   t.add("spatial_window_size", T::AtLeast3d, "(0, 1, 1)", "inference window; (0, 1, 1), i.e. (): the input sections'");
   t.add("inference_iter", T::Int, "-1", "checkpoint to infer with; -1: the latest");
+  t.add("use_best_checkpoint", T::Bool, "False",
+        "infer with the best checkpoint ([TRAINING] best_metric) instead of inference_iter")
+      .own();
   t.add("dataset_to_infer", T::Choice, "", "subjects to infer; empty: the inference subset (all without a split)")
       .choices({"", "training", "validation", "inference", "all"});
   t.add("save_seg_dir", T::String, "./output", "where outputs go; relative to model_dir");

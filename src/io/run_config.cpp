@@ -85,7 +85,9 @@ bool is_bookkeeping(std::string_view dotted_key) {
                                                        "TRAINING.max_iter",           "TRAINING.starting_iter",
                                                        "TRAINING.save_every_n",       "TRAINING.tensorboard_every_n",
                                                        "TRAINING.max_checkpoints",    "TRAINING.validation_every_n",
-                                                       "TRAINING.validation_max_iter"};
+                                                       "TRAINING.validation_max_iter",
+                                                       "TRAINING.volume_validation_every_n",
+                                                       "TRAINING.best_metric"};
   if (keys.count(dotted_key)) return true;
   const auto dot = dotted_key.find('.');
   if (dot == std::string_view::npos) return false;

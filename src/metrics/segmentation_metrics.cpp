@@ -138,6 +138,16 @@ std::optional<std::string> canonical_metric_name(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<bool> metric_higher_is_better(std::string_view name) {
+  for (std::string_view better : {"dice", "jaccard", "sensitivity", "specificity", "accuracy", "precision", "npv",
+                                  "informedness", "markedness"})
+    if (name == better) return true;
+  for (std::string_view worse :
+       {"fpr", "average_distance", "hausdorff_distance", "hausdorff95_distance"})
+    if (name == worse) return false;
+  return std::nullopt;
+}
+
 std::vector<std::string> accepted_metric_names() {
   std::vector<std::string> names;
   for (const SegmentationMetricInfo& m : kCatalogue) names.emplace_back(m.name);

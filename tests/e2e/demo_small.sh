@@ -11,7 +11,7 @@ rm -rf "$work"
 fail() { echo "demo_small.sh: $*" >&2; exit 1; }
 
 "$src/scripts/demo_pipeline.sh" "$bin" "$work" --subjects 6 --size 48 --max-iter 12 \
-  --extra "--validation_every_n 6 --save_every_n 4 --max_checkpoints 2 --tensorboard_every_n 4"
+  --extra "--validation_every_n 6 --volume_validation_every_n 6 --save_every_n 4 --max_checkpoints 2 --tensorboard_every_n 4"
 model="$work/demo_model"
 config="$work/demo_unet.ini"
 
@@ -23,6 +23,35 @@ ls "$model"/logs/training/events.out.tfevents.* > /dev/null || fail "no TensorBo
 ls "$model"/segmentations/*niftynet_out.nii.gz > /dev/null || fail "no segmentation written"
 grep -q '^training,' "$model/logs/performance.csv" || fail "no performance log"
 grep -q '^6,' "$model/logs/validation.csv" || fail "no validation at iteration 6"
+# Validation by whole volumes: its own log with volume-level names, and one best checkpoint that
+# records its volume_dice; inference with it.
+head -1 "$model/logs/volume_validation.csv" | grep -q '^iteration,volume_dice,volume_dice_1,' \
+  || fail "volume_validation.csv lacks volume_dice"
+grep -q '^12,' "$model/logs/volume_validation.csv" || fail "no validation by whole volumes at iteration 12"
+! grep -q 'patch_dice' "$model/logs/volume_validation.csv" || fail "patch-level values among the volume-level ones"
+[ "$(ls "$model/models/best" | grep -c '^model.ckpt-.*\.h5$')" = 1 ] || fail "expected exactly 1 best checkpoint"
+best=$(ls "$model"/models/best/model.ckpt-*.h5)
+"$bin/voxtrain" inspect "$best" | grep -q "^metrics: *volume_dice = " || fail "the best checkpoint records no volume_dice"
+out=$("$bin/voxtrain" infer -c "$config" --use_best_checkpoint True 2>&1)
+grep -q "models/best/model.ckpt-" <<<"$out" || fail "inference did not use the best checkpoint"
+# restore_scopes: a new run of max_iter 0 saves its initial weights, unet.down0 seeded from the best
+# checkpoint and the rest as initialised.
+"$bin/voxtrain" train -c "$config" --model_dir "$work/seeded" --max_iter 0 --restore_scopes "unet.down0=$best" \
+  > /dev/null 2>&1 || fail "training with restore_scopes failed"
+seeded="$work/seeded/models/model.ckpt-0.h5"
+[ -f "$seeded" ] || fail "max_iter = 0 saved no iteration 0"
+stats() { "$bin/voxtrain" inspect "$1" | grep " unet\.$2\."; }
+[ -n "$(stats "$best" down0)" ] && [ "$(stats "$best" down0)" = "$(stats "$seeded" down0)" ] \
+  || fail "the scope unet.down0 was not seeded from the best checkpoint"
+[ "$(stats "$best" down1)" != "$(stats "$seeded" down1)" ] || fail "weights outside the scope were seeded too"
+# best_metric without validation by whole volumes: one line naming both keys, exit 1.
+set +e
+err=$("$bin/voxtrain" train -c "$config" --model_dir "$work/no_volumes" --volume_validation_every_n -1 2>&1 >/dev/null)
+rc=$?
+set -e
+echo "$err"
+[ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "best_metric = volume_dice needs validation by whole volumes" <<<"$err" \
+  || fail "best_metric without volume_validation_every_n"
 
 # The same command again resumes after iteration 12 and, max_iter reached, only saves nothing new.
 out=$("$bin/voxtrain" train -c "$config" --max_iter 12 --validation_every_n 6 --save_every_n 4 --max_checkpoints 2 \

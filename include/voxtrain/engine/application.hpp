@@ -38,6 +38,9 @@ class Application {
   // Checkpoints (model_saver / model_restorer): fill everything needed to resume, and take it back.
   virtual void save_checkpoint(CheckpointData& data) = 0;
   virtual void restore_checkpoint(const CheckpointData& data, const std::string& path) = 0;
+  // A run with no checkpoint to start from (training from scratch): the model_restorer calls this
+  // instead, so that parts of the network can be seeded from other files (restorable scopes).
+  virtual void start_without_checkpoint() {}
 };
 
 using ApplicationFactory = std::function<std::unique_ptr<Application>()>;

@@ -26,7 +26,7 @@ struct EngineContext {
   Application* application = nullptr;      // set by the driver before handlers are made
   std::int64_t initial_iter = 0;           // the iteration training resumes after (0: none)
   std::int64_t final_iter = 0;             // [TRAINING] max_iter
-  std::int64_t restore_iter = 0;           // the checkpoint the model_restorer loads (0: none)
+  std::string restore_path;                // the checkpoint the model_restorer loads (empty: none)
 
   int rank = 0;                            // this process's rank (communicator->rank())
   int world_size = 1;                      // ranks in the run

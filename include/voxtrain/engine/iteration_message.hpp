@@ -13,9 +13,12 @@
 
 namespace voxtrain {
 
-enum class IterationPhase { Training, Validation, Inference };
+// NiftyNet's three phases, and voxtrain's validation by whole volumes: each validation subject
+// segmented by grid inference and scored with volume-level metrics (volume_dice, ...), never
+// confused with the patch-level values of the validation phase.
+enum class IterationPhase { Training, Validation, Inference, VolumeValidation };
 
-// "training", "validation", "inference" (NiftyNet's names).
+// "training", "validation", "inference" (NiftyNet's names), "volume_validation".
 std::string_view iteration_phase_name(IterationPhase phase);
 
 // Seconds spent in each part of an iteration (the performance logger prints them).
@@ -38,6 +41,7 @@ class IterationMessage {
   bool is_training() const { return phase_ == IterationPhase::Training; }
   bool is_validation() const { return phase_ == IterationPhase::Validation; }
   bool is_inference() const { return phase_ == IterationPhase::Inference; }
+  bool is_volume_validation() const { return phase_ == IterationPhase::VolumeValidation; }
 
   // ---- what to run (set by handlers on iteration_started) ----
   bool apply_gradients = false;    // the apply_gradients handler: update the weights this iteration
@@ -62,8 +66,8 @@ class IterationMessage {
   // Seconds from the start (or set_current_iter) to finish_timing, or to now if not finished.
   double duration() const;
 
-  // NiftyNet's CONSOLE_FORMAT: "training iter 1, loss=0.5, dice=0.25 (0.123456s)"; validation lines
-  // are indented by four spaces.
+  // NiftyNet's CONSOLE_FORMAT: "training iter 1, loss=0.5, dice=0.25 (0.123456s)"; validation and
+  // volume_validation lines are indented by four spaces.
   std::string to_console_string() const;
 
  private:

@@ -24,9 +24,13 @@ struct TrainingStart {
 // checkpoint, 0 the latest when the stored config matches (auto-resume), else scratch.
 TrainingStart prepare_training_run(const RunConfig& config, bool new_run);
 
-// For `voxtrain infer`: the checkpoint iteration of [INFERENCE] inference_iter (-1: latest). No
-// checkpoint is an Error naming model_dir and what to do.
-std::int64_t inference_checkpoint(const RunConfig& config);
+// For `voxtrain infer`: the checkpoint file of [INFERENCE] inference_iter (-1: latest), or with
+// use_best_checkpoint the one in models/best/. No checkpoint is an Error naming the directory and
+// what to do.
+std::string inference_checkpoint(const RunConfig& config);
+
+// model_dir/models/best: the best checkpoint by [TRAINING] best_metric.
+std::string best_models_dir(const std::string& model_dir);
 
 // model_dir/models and model_dir/run_config.ini.
 std::string models_dir(const std::string& model_dir);

@@ -22,6 +22,8 @@ struct CheckpointData {
   NamedTensors buffers;    // running statistics etc. (float32, int32, int64 or uint8)
   NamedTensors optimizer;  // Optimizer::state()
   std::map<std::string, std::int64_t> counters;  // rng seed, data stream position, ...
+  // Volume-level validation values of this model (the best checkpoint records its best_metric).
+  std::map<std::string, double> metrics;
   std::string config_text;  // the effective config (INI text)
   std::string network;      // e.g. "unet"
   std::int64_t world_size = 1;

@@ -96,7 +96,8 @@ class RunConfig {
 // ("(absent)" for a key only one side has), sorted by key. Keys that do not change what is trained
 // are left out: SYSTEM.num_threads, model_dir, event_handler; NETWORK.queue_length; TRAINING.max_iter,
 // starting_iter, save_every_n, tensorboard_every_n, max_checkpoints, validation_every_n,
-// validation_max_iter; every INFERENCE and EVALUATION key; and every Ignored key.
+// validation_max_iter, volume_validation_every_n, best_metric; every INFERENCE and EVALUATION key;
+// and every Ignored key.
 std::vector<std::string> config_differences(const std::map<std::string, std::string>& stored,
                                             const std::map<std::string, std::string>& now);
 

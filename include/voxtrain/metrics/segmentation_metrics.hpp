@@ -40,6 +40,11 @@ std::span<const SegmentationMetricInfo> segmentation_metric_catalogue();
 // intersection_over_union, recall, ppv, positive_predictive_values, negative_predictive_values,
 // false_positive_rate, ave_dist, haus_dist); nullopt when unknown.
 std::optional<std::string> canonical_metric_name(std::string_view name);
+// Whether a larger value is a better segmentation: true for the overlap ratios (dice, jaccard,
+// sensitivity, specificity, accuracy, precision, npv, informedness, markedness); false for fpr
+// and the distances. Counts (tp, n_pos_ref, ...) and the signed vol_diff have no direction:
+// nullopt, as for an unknown name.
+std::optional<bool> metric_higher_is_better(std::string_view name);
 // Every accepted name, catalogue names first (for "did you mean" hints).
 std::vector<std::string> accepted_metric_names();
 

@@ -3,6 +3,7 @@
 // Dice; whole-volume inference written as NIfTI; checkpoint contents.
 #include "voxtrain/apps/segmentation/segmentation_application.hpp"
 
+#include "voxtrain/apps/segmentation/volume_validation.hpp"
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,6 +24,8 @@
 #include "voxtrain/data/inputs/input_discovery.hpp"
 #include "voxtrain/data/nifti/nifti_subject_source.hpp"
 #include "voxtrain/data/nifti/volume_loader.hpp"
+#include "voxtrain/data/preprocessing/label_mapping.hpp"
+#include "voxtrain/data/preprocessing/normalisation.hpp"
 #include "voxtrain/data/preprocessing/trained_preprocessing.hpp"
 #include "voxtrain/data/sampling/training_batches.hpp"
 #include "voxtrain/data/sampling/validation_batches.hpp"
@@ -31,6 +34,7 @@
 #include "voxtrain/io/checkpoint.hpp"
 #include "voxtrain/io/checkpoint_restore.hpp"
 #include "voxtrain/io/run_config.hpp"
+#include "voxtrain/metrics/metric_level.hpp"
 #include "voxtrain/metrics/segmentation_metrics.hpp"
 #include "voxtrain/nn/train_step.hpp"
 
@@ -207,6 +211,10 @@ void SegmentationApplication::initialise(EngineContext& context) {
     throw error("{}: validation_every_n > 0 but the split {} has no validation subjects: set "
                 "exclude_fraction_for_validation (and delete the split file) or validation_every_n = -1",
                 config.where("TRAINING", "validation_every_n"), split_path);
+  if (training && s.settings.volume_validation_every_n > 0 && s.validation.empty())
+    throw error("{}: volume_validation_every_n > 0 but the split {} has no validation subjects: set "
+                "exclude_fraction_for_validation (and delete the split file) or volume_validation_every_n = -1",
+                config.where("TRAINING", "volume_validation_every_n"), split_path);
 
   s.network = make_network(s.settings.network, s.settings.network_config);
   Backend& backend = cpu_backend();
@@ -279,25 +287,11 @@ void SegmentationApplication::run_iteration(IterationMessage& m) {
   OutputsCollector* outputs = s.context->outputs;
   if (outputs) outputs->clear_values();
   if (m.is_inference()) {
-    const auto k = static_cast<std::size_t>(m.current_iter());
-    if (k >= s.inference.size()) return;
-    const SubjectFiles& files = s.inference[k];
-    const auto start = Clock::now();
-    Subject subject = load_subject_files(files);
-    const OriginalGrid grid = preprocess_subject(subject, s.preprocessing, s.trained.view());
-    m.timing.data_wait = seconds_since(start);
-    GridInferenceSpec spec;
-    spec.window = s.settings.inference_window;
-    spec.batch_size = s.settings.batch_size;
-    spec.aggregation = s.settings.aggregation;
-    spec.output_channels = s.settings.num_classes;
-    Backend& backend = cpu_backend();
-    const auto forward = Clock::now();
-    const Tensor output = infer_subject(subject, grid, [&](const Tensor& w) { return predict(backend, *s.network, w); }, spec);
-    m.timing.forward = seconds_since(forward);
-    const std::string path = write_subject_output(s.settings.save_seg_dir, files.id, output, grid, s.settings.output_postfix);
-    log_info("inference {}/{}: {} -> {}", k + 1, s.inference.size(), files.id, path);
-    s.inferred = static_cast<std::int64_t>(k) + 1;
+    infer_one(m);
+    return;
+  }
+  if (m.is_volume_validation()) {
+    validate_volumes(m);
     return;
   }
 
@@ -348,10 +342,11 @@ void SegmentationApplication::run_iteration(IterationMessage& m) {
     outputs->add("loss", scalar(loss_value), true, Collection::Console);
     outputs->add("loss", scalar(loss_value), true, Collection::Summary, SummaryType::Scalar);
     // The mean over the foreground classes present; per class on the console only for a few classes.
-    outputs->add("patch_dice", scalar(mean_skipping_nan(dice)), true, Collection::Console);
-    outputs->add("patch_dice", scalar(mean_skipping_nan(dice)), true, Collection::Summary, SummaryType::Scalar);
+    const std::string patch_dice = patch_metric_name("dice");
+    outputs->add(patch_dice, scalar(mean_skipping_nan(dice)), true, Collection::Console);
+    outputs->add(patch_dice, scalar(mean_skipping_nan(dice)), true, Collection::Summary, SummaryType::Scalar);
     for (std::size_t c = 0; c < dice.size(); ++c) {
-      const std::string name = fmt::format("patch_dice_{}", c + 1);
+      const std::string name = fmt::format("{}_{}", patch_dice, c + 1);
       if (dice.size() <= kConsoleClasses) outputs->add(name, scalar(dice[c]), true, Collection::Console);
       outputs->add(name, scalar(dice[c]), true, Collection::Summary, SummaryType::Scalar);
     }
@@ -361,7 +356,91 @@ void SegmentationApplication::run_iteration(IterationMessage& m) {
       m.console.emplace_back(v.name, static_cast<double>(v.value.data<float>()[0]));
   } else {
     m.console.emplace_back("loss", loss_value);
-    m.console.emplace_back("patch_dice", mean_skipping_nan(dice));
+    m.console.emplace_back(patch_metric_name("dice"), mean_skipping_nan(dice));
+  }
+}
+
+SegmentedSubject SegmentationApplication::segment(const SubjectFiles& files, AggregatedOutput output,
+                                                  bool keep_label) {
+  State& s = *state_;
+  SegmentedSubject out;
+  const auto start = Clock::now();
+  Subject subject = load_subject_files(files);
+  if (keep_label && subject.label.defined()) {
+    out.label = subject.label.clone();  // as read: the output comes back onto this grid
+    normalise_subject_label(out.label, s.preprocessing.normalisation, s.trained.view().label_mapping,
+                            s.settings.num_classes, files.id);
+    out.spacing = subject.spacing;
+  }
+  out.grid = preprocess_subject(subject, s.preprocessing, s.trained.view());
+  out.load_seconds = seconds_since(start);
+  GridInferenceSpec spec;
+  spec.window = s.settings.inference_window;
+  spec.batch_size = s.settings.batch_size;
+  spec.aggregation = s.settings.aggregation;
+  spec.aggregation.output = output;
+  spec.output_channels = s.settings.num_classes;
+  Backend& backend = cpu_backend();
+  const auto forward = Clock::now();
+  out.output = infer_subject(subject, out.grid, [&](const Tensor& w) { return predict(backend, *s.network, w); }, spec);
+  out.infer_seconds = seconds_since(forward);
+  return out;
+}
+
+void SegmentationApplication::infer_one(IterationMessage& m) {
+  State& s = *state_;
+  const auto k = static_cast<std::size_t>(m.current_iter());
+  if (k >= s.inference.size()) return;
+  const SubjectFiles& files = s.inference[k];
+  SegmentedSubject result = segment(files, s.settings.aggregation.output, false);
+  m.timing.data_wait = result.load_seconds;
+  m.timing.forward = result.infer_seconds;
+  // label_normalisation: class indices back to the label values of the data set, as NiftyNet does.
+  if (s.settings.aggregation.output == AggregatedOutput::Argmax && s.trained.labels)
+    map_labels_backward(result.output, *s.trained.labels, files.id);
+  const std::string path =
+      write_subject_output(s.settings.save_seg_dir, files.id, result.output, result.grid, s.settings.output_postfix);
+  log_info("inference {}/{}: {} -> {}", k + 1, s.inference.size(), files.id, path);
+  s.inferred = static_cast<std::int64_t>(k) + 1;
+}
+
+// Each validation subject of this rank segmented whole and compared with its label on the grid
+// it was read on; the means over every rank's subjects go to the console and TensorBoard as
+// volume_<metric> (mean over the foreground classes) and volume_<metric>_<class>.
+void SegmentationApplication::validate_volumes(IterationMessage& m) {
+  State& s = *state_;
+  Communicator& communicator = *s.context->communicator;
+  VolumeMetricAccumulator accumulator(s.settings.volume_metrics, s.settings.num_classes);
+  for (const std::size_t k : subjects_of_rank(s.validation.size(), communicator.rank(), communicator.size())) {
+    const SegmentedSubject result = segment(s.validation[k], AggregatedOutput::Argmax, true);
+    m.timing.data_wait += result.load_seconds;
+    m.timing.forward += result.infer_seconds;
+    accumulator.add(result.output, result.label, result.spacing);
+  }
+  const auto reduce = Clock::now();
+  const VolumeMetricTable table = accumulator.reduce(communicator);
+  m.timing.communication = seconds_since(reduce);
+  // Every rank holds the same means: averaging them over the ranks changes nothing.
+  OutputsCollector* outputs = s.context->outputs;
+  const auto report = [&](const std::string& name, double value, bool console) {
+    if (!outputs) {
+      if (console) m.console.emplace_back(name, value);
+      return;
+    }
+    if (console) outputs->add(name, scalar(value), true, Collection::Console);
+    outputs->add(name, scalar(value), true, Collection::Summary, SummaryType::Scalar);
+  };
+  for (std::size_t i = 0; i < table.metrics.size(); ++i) {
+    const std::string name = volume_metric_name(table.metrics[i]);
+    report(name, table.foreground_mean(i), true);
+    const bool per_class_on_console = i == 0 && static_cast<std::size_t>(table.num_classes - 1) <= kConsoleClasses;
+    for (int c = 1; c < table.num_classes; ++c)
+      report(fmt::format("{}_{}", name, c), table.mean(i, c), per_class_on_console);
+  }
+  if (outputs) {
+    outputs->reduce(communicator);
+    for (const CollectedVariable& v : outputs->collected(Collection::Console))
+      m.console.emplace_back(v.name, static_cast<double>(v.value.data<float>()[0]));
   }
 }
 
@@ -385,10 +464,22 @@ void SegmentationApplication::restore_checkpoint(const CheckpointData& data, con
   State& s = *state_;
   RestoreOptions options;
   const bool fine_tuning = s.context->action == Action::Train && !s.settings.vars_to_restore.empty();
-  if (fine_tuning) options.vars_to_restore = s.settings.vars_to_restore;
+  if (fine_tuning) {
+    options.vars_to_restore = s.settings.vars_to_restore;
+    options.scopes = s.settings.restore_scopes;  // they fill in what vars_to_restore leaves out
+  }
   const RestoreReport report = restore_network(network_tensors(*s.network, s.settings.network), &data, path, options);
   log_info("{} (iteration {})", report.summary(), data.iteration);
   if (s.optimizer && !fine_tuning && !data.optimizer.empty()) s.optimizer->load_state(data.optimizer);
+}
+
+void SegmentationApplication::start_without_checkpoint() {
+  State& s = *state_;
+  if (s.context->action != Action::Train || s.settings.restore_scopes.empty()) return;
+  RestoreOptions options;
+  options.scopes = s.settings.restore_scopes;
+  const RestoreReport report = restore_network(network_tensors(*s.network, s.settings.network), nullptr, "", options);
+  log_info("restore_scopes: {}", report.summary());
 }
 
 void register_segmentation_application() {

@@ -8,6 +8,7 @@
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/inputs/input_discovery.hpp"
 #include "voxtrain/io/run_config.hpp"
+#include "voxtrain/metrics/metric_level.hpp"
 
 namespace voxtrain {
 namespace {
@@ -37,6 +38,21 @@ WindowSize input_window(const RunConfig& c) {
     throw error("{}: no input section sets spatial_window_size: set it, e.g. spatial_window_size = (32, 32, 32)",
                 c.ini().path());
   return *window;
+}
+
+// [TRAINING] restore_scopes: "SCOPE=CHECKPOINT" items, relative paths from the config's directory.
+std::vector<RestorableScope> restore_scopes(const RunConfig& c) {
+  std::vector<RestorableScope> scopes;
+  for (const std::string& item : c.get_strings("TRAINING", "restore_scopes")) {
+    const std::size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+      throw error("{}: item '{}' is not SCOPE=CHECKPOINT: write e.g. unet.enc0=pretrained/model.ckpt-500.h5",
+                  c.where("TRAINING", "restore_scopes"), item);
+    std::filesystem::path file = item.substr(eq + 1);
+    if (file.is_relative()) file = std::filesystem::path(c.path()).parent_path() / file;
+    scopes.push_back(RestorableScope{.scope = item.substr(0, eq), .checkpoint_path = file.lexically_normal().string()});
+  }
+  return scopes;
 }
 
 }  // namespace
@@ -104,6 +120,16 @@ SegmentationSettings segmentation_settings(const RunConfig& c, std::int64_t in_c
   s.vars_to_restore = c.get_string("TRAINING", "vars_to_restore");
   s.vars_to_freeze = c.get_string("TRAINING", "vars_to_freeze");
   s.num_threads = static_cast<int>(c.get_int("SYSTEM", "num_threads"));
+  s.restore_scopes = restore_scopes(c);
+  s.volume_validation_every_n = c.get_int("TRAINING", "volume_validation_every_n");
+  s.best_metric = c.get_string("TRAINING", "best_metric");
+  if (!s.best_metric.empty() && s.volume_validation_every_n <= 0)
+    throw error("{} = {} needs validation by whole volumes: set [TRAINING] volume_validation_every_n "
+                "(e.g. to validation_every_n), or remove best_metric",
+                c.where("TRAINING", "best_metric"), s.best_metric);
+  s.volume_metrics = {"dice"};
+  if (const std::string_view base = volume_metric_base(s.best_metric); !base.empty() && base != "dice")
+    s.volume_metrics.emplace_back(base);
 
   s.window = input_window(c);
   s.inference_window = s.window;

@@ -1,6 +1,7 @@
 // builtin_handlers.cpp — the names of the built-in event handlers and how each is built from the
 // engine context (called once, before the first handler lookup).
 #include <memory>
+#include <optional>
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/engine/handler_registry.hpp"
@@ -14,6 +15,8 @@
 #include "voxtrain/engine/handlers/tensorboard_logger.hpp"
 #include "voxtrain/engine/run_directory.hpp"
 #include "voxtrain/io/run_config.hpp"
+#include "voxtrain/metrics/metric_level.hpp"
+#include "voxtrain/metrics/segmentation_metrics.hpp"
 
 namespace voxtrain {
 namespace {
@@ -34,6 +37,15 @@ std::string logs_dir(const EngineContext& c) { return c.model_dir + "/logs"; }
 const RunConfig& config_of(const EngineContext& c) {
   if (c.config == nullptr) throw InternalError("a handler that reads the config was made without one");
   return *c.config;
+}
+
+// [TRAINING] best_metric ("volume_dice") with its direction; nullopt when it is not set.
+std::optional<BestMetric> best_metric_of(const RunConfig& config) {
+  const std::string name = config.get_string("TRAINING", "best_metric");
+  if (name.empty()) return std::nullopt;
+  const std::optional<bool> higher = metric_higher_is_better(volume_metric_base(name));
+  if (!higher) throw InternalError("best_metric " + name + " has no direction");
+  return BestMetric{.name = name, .higher_is_better = *higher};
 }
 
 }  // namespace
@@ -60,11 +72,14 @@ void register_builtin_handlers() {
                                 .max_checkpoints = config.get_int("TRAINING", "max_checkpoints"),
                                 .config_text = config.text(),
                                 .world_size = c.world_size,
-                                .initial_iter = c.initial_iter};
+                                .initial_iter = c.initial_iter,
+                                .final_iter = c.final_iter,
+                                .best_metric = best_metric_of(config),
+                                .best_dir = best_models_dir(c.model_dir)};
     return std::make_unique<ModelSaver>(application_of(c), settings);
   });
   register_handler("model_restorer", [](EngineContext& c) -> std::unique_ptr<Handler> {
-    return std::make_unique<ModelRestorer>(application_of(c), models_dir(c.model_dir), c.restore_iter);
+    return std::make_unique<ModelRestorer>(application_of(c), c.restore_path);
   });
   register_handler("tensorboard_logger", [](EngineContext& c) -> std::unique_ptr<Handler> {
     if (!c.is_root() || c.action != Action::Train || c.outputs == nullptr) return std::make_unique<Inactive>();

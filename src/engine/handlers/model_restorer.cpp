@@ -1,18 +1,20 @@
-// model_restorer.cpp — the checkpoint of the run's starting iteration, given to the application.
+// model_restorer.cpp — the checkpoint a run starts from, given to the application.
 #include "voxtrain/engine/handlers/model_restorer.hpp"
 
 #include "voxtrain/io/checkpoint.hpp"
 
 namespace voxtrain {
 
-ModelRestorer::ModelRestorer(Application& application, std::string models_dir, std::int64_t iteration)
-    : application_(application), models_dir_(std::move(models_dir)), iteration_(iteration) {}
+ModelRestorer::ModelRestorer(Application& application, std::string checkpoint_path)
+    : application_(application), checkpoint_path_(std::move(checkpoint_path)) {}
 
 void ModelRestorer::connect(EngineSignals& signals) {
   listen(signals.session_started, [this] {
-    if (iteration_ <= 0) return;
-    const std::string path = CheckpointDirectory(models_dir_).path_for(iteration_);
-    application_.restore_checkpoint(read_checkpoint(path), path);
+    if (checkpoint_path_.empty()) {
+      application_.start_without_checkpoint();
+      return;
+    }
+    application_.restore_checkpoint(read_checkpoint(checkpoint_path_), checkpoint_path_);
   });
 }
 

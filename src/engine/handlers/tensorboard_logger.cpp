@@ -15,7 +15,8 @@ TensorBoardLogger::~TensorBoardLogger() = default;
 void TensorBoardLogger::connect(EngineSignals& signals) {
   listen(signals.iteration_started, [this](IterationMessage& m) {
     // Validation values are few: every validation iteration is written.
-    m.collect_summaries = every_n_ > 0 && (m.is_validation() || m.current_iter() % every_n_ == 0);
+    m.collect_summaries =
+        every_n_ > 0 && (m.is_validation() || m.is_volume_validation() || m.current_iter() % every_n_ == 0);
   });
   listen(signals.iteration_finished, [this](IterationMessage& m) {
     if (m.collect_summaries && !m.is_inference()) write(m);
@@ -23,8 +24,10 @@ void TensorBoardLogger::connect(EngineSignals& signals) {
 }
 
 TensorBoardWriter& TensorBoardLogger::writer(IterationPhase phase) {
-  auto& slot = phase == IterationPhase::Validation ? validation_ : training_;
-  if (!slot) slot = std::make_unique<TensorBoardWriter>(logs_dir_ + "/" + std::string(iteration_phase_name(phase)));
+  // Volume-level values go beside the patch-level validation values (their names differ).
+  const bool validation = phase == IterationPhase::Validation || phase == IterationPhase::VolumeValidation;
+  auto& slot = validation ? validation_ : training_;
+  if (!slot) slot = std::make_unique<TensorBoardWriter>(logs_dir_ + (validation ? "/validation" : "/training"));
   return *slot;
 }
 

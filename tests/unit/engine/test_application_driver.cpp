@@ -103,6 +103,22 @@ TEST_CASE("iterations follow NiftyNet's interleaved order", "[engine]") {
   CHECK(inference.next()->is_inference());
 }
 
+TEST_CASE("validation by whole volumes follows the patch validation of its iteration", "[engine]") {
+  IterationPlan plan = training_plan(0, 4, 2, 1);
+  plan.volume_validation_every_n = 4;
+  CHECK(phases_of(plan) == std::vector<std::string>{"training(1)", "training(2)", "validation(2)", "training(3)",
+                                                    "training(4)", "validation(4)", "volume_validation(4)"});
+  plan = training_plan(1, 3, -1, 1);  // without patch validation, resumed after iteration 1
+  plan.volume_validation_every_n = 1;
+  CHECK(phases_of(plan) == std::vector<std::string>{"training(2)", "volume_validation(2)", "training(3)",
+                                                    "volume_validation(3)"});
+  IterationMessage m(4, IterationPhase::VolumeValidation);
+  m.console.emplace_back("volume_dice", 0.875);
+  CHECK(m.is_volume_validation());
+  CHECK_FALSE(m.is_validation());  // the early stopper's patch-level losses never mix with these
+  CHECK(m.to_console_string().starts_with("    volume_validation iter 4, volume_dice=0.875 ("));
+}
+
 TEST_CASE("a training run with validation emits the signals in NiftyNet's order", "[engine]") {
   Run run(training_plan(0, 3, 2, 1));
   run.driver->add_handler(std::make_unique<ApplyGradients>());

@@ -172,6 +172,30 @@ TEST_CASE("checkpoint: awkward names and empty sections round trip", "[io]") {
   CHECK(read.config_text.empty());
 }
 
+TEST_CASE("checkpoint: metrics round trip as float64 attributes; a file without /metrics reads as none", "[io]") {
+  const ScratchDir dir("ckpt_metrics");
+  CheckpointData written = sample_checkpoint();
+  written.metrics["volume_dice"] = 0.1;  // not a float32: must come back as the same double
+  written.metrics["volume_hausdorff_distance"] = 12.75;
+  const std::string path = dir.file("model.ckpt-5.h5");
+  write_checkpoint(path, written);
+  CHECK(read_checkpoint(path).metrics == written.metrics);
+  const std::string h5dump = find_program("h5dump");
+  if (!h5dump.empty())
+    CHECK_THAT(run_and_read(fmt::format("'{}' -a /metrics/volume_dice '{}'", h5dump, path)),
+               Contains("H5T_IEEE_F64LE") && Contains("(0): 0.1"));
+  // A checkpoint written before /metrics existed: the group removed with libhdf5 itself.
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  CHECK(H5Ldelete(file, "metrics", H5P_DEFAULT) >= 0);
+  CHECK(H5Fclose(file) >= 0);
+  const CheckpointData old = read_checkpoint(path);
+  CHECK(old.metrics.empty());
+  CHECK(old.counters == written.counters);
+  written.metrics[""] = 1.0;
+  CHECK_THROWS_WITH(write_checkpoint(dir.file("bad.h5"), written), Contains("cannot write metric ''"));
+}
+
 TEST_CASE("checkpoint: a config text larger than an object header message round trips", "[io]") {
   const ScratchDir dir("ckpt_config");
   CheckpointData d;

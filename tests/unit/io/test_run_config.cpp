@@ -119,8 +119,8 @@ TEST_CASE("run config: unknown keys, wrong types and unsupported values are one-
   CHECK_THAT(load_error("[NETWORK]\nkeep_prob = 0.5\n"),
              Equals("config.ini:2: [NETWORK] keep_prob = 0.5: voxtrain does not support keep_prob (voxtrain's networks "
                     "have no dropout): remove the key or set it to its default 1.0"));
-  CHECK_THAT(load_error("[TRAINING]\ndo_mixup = True\n"),
-             Equals("config.ini:2: [TRAINING] do_mixup = True: voxtrain does not support do_mixup (mixup is not "
+  CHECK_THAT(load_error("[SEGMENTATION]\ndo_mixup = True\n"),
+             Equals("config.ini:2: [SEGMENTATION] do_mixup = True: voxtrain does not support do_mixup (mixup is not "
                     "implemented): remove the key or set it to its default False"));
   CHECK_THAT(load_error("[T1]\npath_to_search = d\ncsv_data_file = x.csv\n"),
              Contains("config.ini:3: [T1] csv_data_file = x.csv: voxtrain does not support csv_data_file"));

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "voxtrain/data/augmentation/augmentation.hpp"
 #include "voxtrain/data/inference/window_aggregator.hpp"
 #include "voxtrain/data/sampling/sampler.hpp"
+#include "voxtrain/io/checkpoint_restore.hpp"
 #include "voxtrain/nn/loss.hpp"
 #include "voxtrain/nn/lr_schedule.hpp"
 #include "voxtrain/nn/network.hpp"
@@ -39,6 +41,10 @@ struct SegmentationSettings {
   NonfiniteMode nonfinite = NonfiniteMode::Stop;
   std::string vars_to_restore;
   std::string vars_to_freeze;
+  std::vector<RestorableScope> restore_scopes;  // [TRAINING] restore_scopes, paths resolved
+  std::int64_t volume_validation_every_n = -1;  // <= 0: no validation by whole volumes
+  std::string best_metric;                      // e.g. volume_dice; empty: none
+  std::vector<std::string> volume_metrics;      // computed by whole-volume validation: dice, then best_metric's
   // [SYSTEM]
   int num_threads = 2;
   // windows: the input sections' spatial_window_size (training); [INFERENCE] spatial_window_size

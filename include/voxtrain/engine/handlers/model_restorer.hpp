@@ -1,8 +1,7 @@
 // model_restorer.hpp — when the session starts, restores the network (and the optimizer when
-// resuming) from the checkpoint of a given iteration; iteration 0 keeps the random initialisation.
+// resuming) from one checkpoint file; without one, the application may seed scopes of it.
 #pragma once
 
-#include <cstdint>
 #include <string>
 
 #include "voxtrain/engine/application.hpp"
@@ -12,14 +11,13 @@ namespace voxtrain {
 
 class ModelRestorer final : public Handler {
  public:
-  // iteration: the resolved starting_iter (training) or inference_iter (> 0), 0 for none.
-  ModelRestorer(Application& application, std::string models_dir, std::int64_t iteration);
+  // checkpoint_path: the resolved starting_iter (training) or inference checkpoint; empty for none.
+  ModelRestorer(Application& application, std::string checkpoint_path);
   void connect(EngineSignals& signals) override;
 
  private:
   Application& application_;
-  std::string models_dir_;
-  std::int64_t iteration_;
+  std::string checkpoint_path_;
 };
 
 }  // namespace voxtrain
