@@ -2,10 +2,12 @@
 // and driver for one `voxtrain train` or `voxtrain infer`.
 #include "voxtrain/apps/run_application.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "voxtrain/apps/segmentation/segmentation_application.hpp"
 #include "voxtrain/comm/communicator.hpp"
+#include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/engine/outputs_collector.hpp"
@@ -59,8 +61,14 @@ RunSummary run_application(Action action, const RunOptions& options) {
     plan = IterationPlan{.training = false};
   }
 
+  const std::vector<std::string> handlers = config.get_strings("SYSTEM", "event_handler");
+  if (action == Action::Train && !config.get_string("TRAINING", "best_metric").empty() &&
+      std::find(handlers.begin(), handlers.end(), "model_saver") == handlers.end())
+    throw error("{} is set but [SYSTEM] event_handler has no model_saver to keep the best checkpoint: add "
+                "model_saver to the list or remove best_metric",
+                config.where("TRAINING", "best_metric"));
   ApplicationDriver driver(make_application(config.application_section()), context, plan);
-  driver.add_handlers(config.get_strings("SYSTEM", "event_handler"));
+  driver.add_handlers(handlers);
   return driver.run();
 }
 

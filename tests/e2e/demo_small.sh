@@ -52,6 +52,13 @@ set -e
 echo "$err"
 [ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "best_metric = volume_dice needs validation by whole volumes" <<<"$err" \
   || fail "best_metric without volume_validation_every_n"
+set +e
+err=$("$bin/voxtrain" train -c "$config" --model_dir "$work/no_saver" --event_handler console_logger 2>&1 >/dev/null)
+rc=$?
+set -e
+echo "$err"
+[ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "has no model_saver to keep the best checkpoint" <<<"$err" \
+  || fail "best_metric without the model_saver handler"
 
 # The same command again resumes after iteration 12 and, max_iter reached, only saves nothing new.
 out=$("$bin/voxtrain" train -c "$config" --max_iter 12 --validation_every_n 6 --save_every_n 4 --max_checkpoints 2 \
