@@ -265,13 +265,17 @@ std::vector<std::string> evaluation_files(const std::string& file_or_dir, std::s
 }
 
 std::vector<std::string> parse_metric_names(const std::string& text) {
+  return canonical_metric_names(comma_separated("evaluate", "--metrics", text), "evaluate");
+}
+
+std::vector<std::string> canonical_metric_names(const std::vector<std::string>& items, std::string_view where) {
   std::vector<std::string> names;
-  for (const std::string& item : comma_separated("evaluate", "--metrics", text)) {
+  for (const std::string& item : items) {
     const auto canonical = canonical_metric_name(item);
     if (!canonical) {
       std::vector<std::string> catalogue;
       for (const SegmentationMetricInfo& m : segmentation_metric_catalogue()) catalogue.emplace_back(m.name);
-      throw error("evaluate: unknown metric '{}'{}: choose from {}", item, did_you_mean(item, accepted_metric_names()),
+      throw error("{}: unknown metric '{}'{}: choose from {}", where, item, did_you_mean(item, accepted_metric_names()),
                   join(catalogue));
     }
     if (std::find(names.begin(), names.end(), *canonical) == names.end()) names.push_back(*canonical);
@@ -355,7 +359,8 @@ std::string evaluation_summary(const EvaluationResult& result) {
   std::vector<std::size_t> width(header.size(), 0);
   for (const auto& line : table)
     for (std::size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
-  std::string out = fmt::format("mean (standard deviation) over {} subject{}:\n", subjects, subjects == 1 ? "" : "s");
+  std::string out = fmt::format("volume-level metrics, mean (standard deviation) over {} subject{}:\n", subjects,
+                                subjects == 1 ? "" : "s");
   for (const auto& line : table) {
     std::string text = "  ";
     for (std::size_t c = 0; c < line.size(); ++c) text += pad(line[c], width[c] + (c + 1 < line.size() ? 2 : 0));

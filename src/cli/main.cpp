@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
         voxtrain::run_train_command},
        {"infer", "Segment the inference subjects of a config with a trained checkpoint, writing NIfTI files",
         voxtrain::run_infer_command},
-       {"evaluate", "Per-subject segmentation metrics (Dice, distances, ...) against reference label maps",
+       {"evaluate", "Per-subject volume-level metrics (Dice, distances, ...) of segmentations against reference labels",
         voxtrain::run_evaluate_command},
        {"inspect", "What a checkpoint holds: iteration, network, counters, tensors with statistics, its config",
         voxtrain::run_inspect_checkpoint_command},

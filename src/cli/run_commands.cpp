@@ -6,6 +6,7 @@
 
 #include <cstdio>
 
+#include "cli/config_arguments.hpp"
 #include "voxtrain/apps/run_application.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
@@ -49,29 +50,13 @@ struct Parsed {
 };
 
 Parsed parse_run_args(const char* command, const std::vector<std::string>& args, bool train) {
-  Parsed p;
-  std::vector<std::string> rest;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "-h" || a == "--help" || a == "help") {
-      p.help = true;
-      return p;
-    }
-    if (a == "-c" || a == "--config") {
-      if (i + 1 >= args.size()) throw error("{}: {} needs a value: -c config.ini", command, a);
-      p.options.config = args[++i];
-    } else if (a.starts_with("--config=")) {
-      p.options.config = a.substr(9);
-    } else if (a == "--new-run" && train) {
-      p.options.new_run = true;
-    } else {
-      rest.push_back(a);
-    }
-  }
-  if (p.options.config.empty())
-    throw error("{}: no config given: voxtrain {} -c config.ini (run 'voxtrain {} --help' for the options)", command,
-                command, command);
-  p.options.overrides = parse_config_overrides(rest);
+  const ConfigArguments a = split_config_arguments(command, args, train ? std::set<std::string>{"--new-run"}
+                                                                        : std::set<std::string>{});
+  Parsed p{.help = a.help, .options = {}};
+  if (p.help) return p;
+  p.options.config = a.config;
+  p.options.new_run = a.switches.contains("--new-run");
+  p.options.overrides = config_overrides(a);
   return p;
 }
 

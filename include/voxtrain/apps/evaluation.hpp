@@ -50,6 +50,9 @@ std::vector<std::string> evaluation_files(const std::string& file_or_dir, std::s
 // Metric names (catalogue names or NiftyNet aliases, comma separated) as catalogue names, in the
 // order given, duplicates dropped; an unknown or empty name throws Error naming it.
 std::vector<std::string> parse_metric_names(const std::string& text);
+// The same for names already split; `where` starts the message of an unknown name
+// ("evaluate", "config.ini:12: [EVALUATION] evaluations").
+std::vector<std::string> canonical_metric_names(const std::vector<std::string>& names, std::string_view where);
 
 struct EvaluationSettings {
   int num_classes = 0;  // labels 0 .. num_classes-1
@@ -82,8 +85,8 @@ EvaluationResult evaluate_subjects(const std::vector<EvaluationPair>& pairs, con
 std::string format_metric_value(double value);
 // Writes subject_id,label,<metrics...> with one line per row (atomic, parents created).
 void write_evaluation_csv(const std::string& path, const EvaluationResult& result);
-// The table printed after a run: per label and for the mean rows, each metric's mean (standard
-// deviation) over the subjects, NaN values left out.
+// The table printed after a run, headed "volume-level metrics, ...": per label and for the mean
+// rows, each metric's mean (standard deviation) over the subjects, NaN values left out.
 std::string evaluation_summary(const EvaluationResult& result);
 
 }  // namespace voxtrain

@@ -2,8 +2,6 @@
 // each default the schema's (docs/CONFIG.md), each error naming the key.
 #include "voxtrain/apps/segmentation/segmentation_settings.hpp"
 
-#include <filesystem>
-
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/inputs/input_discovery.hpp"
@@ -143,9 +141,7 @@ SegmentationSettings segmentation_settings(const RunConfig& c, std::int64_t in_c
   s.aggregation.border = {border[0], border[1], border[2]};
   s.aggregation.fill_constant = c.get_float("INFERENCE", "fill_constant");
   s.aggregation.output = c.get_bool("SEGMENTATION", "output_prob") ? AggregatedOutput::Probabilities : AggregatedOutput::Argmax;
-  std::filesystem::path seg_dir = c.get_string("INFERENCE", "save_seg_dir");
-  if (seg_dir.is_relative()) seg_dir = std::filesystem::path(model_dir(c.ini())) / seg_dir;
-  s.save_seg_dir = seg_dir.lexically_normal().string();
+  s.save_seg_dir = path_in_model_dir(c.ini(), c.get_string("INFERENCE", "save_seg_dir"));
   s.output_postfix = c.get_string("INFERENCE", "output_postfix");
   s.dataset_to_infer = c.get_string("INFERENCE", "dataset_to_infer");
   return s;

@@ -1,4 +1,5 @@
-// dataset_config.cpp — model_dir, the split file's path and the exclude fractions from a config.
+// dataset_config.cpp — model_dir and the paths under it, the split file's path and the exclude
+// fractions from a config.
 #include "voxtrain/data/inputs/dataset_config.hpp"
 
 #include <filesystem>
@@ -29,11 +30,14 @@ std::string model_dir(const IniFile& ini) {
   return from_config_dir(ini, v->value);
 }
 
+std::string path_in_model_dir(const IniFile& ini, const std::string& path) {
+  const fs::path p(path);
+  return (p.is_absolute() ? p : fs::path(model_dir(ini)) / p).lexically_normal().string();
+}
+
 std::string dataset_split_path(const IniFile& ini) {
   const auto v = ini.value("SYSTEM", "dataset_split_file");
-  const std::string file = v && !v->value.empty() ? v->value : std::string("./dataset_split.csv");
-  const fs::path p(file);
-  return (p.is_absolute() ? p : fs::path(model_dir(ini)) / p).lexically_normal().string();
+  return path_in_model_dir(ini, v && !v->value.empty() ? v->value : std::string("./dataset_split.csv"));
 }
 
 SplitFractions split_fractions(const IniFile& ini) {

@@ -209,7 +209,7 @@ TEST_CASE("evaluate NIfTI files written in a temp dir: rows, mean rows, CSV text
         "case1,2,0.5,1,1,1,2\n"
         "case1,mean,0.625,2,0.5,1.5,3\n");
   CHECK(voxtrain::evaluation_summary(result) ==
-        "mean (standard deviation) over 1 subject:\n"
+        "volume-level metrics, mean (standard deviation) over 1 subject:\n"
         "  label  dice        tp     fp          fn          hausdorff_distance\n"
         "  1      0.7500 (0)  3 (0)  0 (0)       2 (0)       4 (0)\n"
         "  2      0.5000 (0)  1 (0)  1 (0)       1 (0)       2 (0)\n"

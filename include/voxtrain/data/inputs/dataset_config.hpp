@@ -12,6 +12,9 @@ namespace voxtrain {
 // [SYSTEM] model_dir, resolved as NiftyNet does: default <config dir>/model; a relative path
 // starts at the config's directory.
 std::string model_dir(const IniFile& ini);
+// A path NiftyNet resolves against model_dir (save_seg_dir, save_csv_dir, dataset_split_file):
+// an absolute path as it is, a relative one under model_dir; normalised lexically.
+std::string path_in_model_dir(const IniFile& ini, const std::string& path);
 // [SYSTEM] dataset_split_file (default ./dataset_split.csv); a relative path starts at model_dir.
 std::string dataset_split_path(const IniFile& ini);
 // [TRAINING] exclude_fraction_for_validation and exclude_fraction_for_inference (default 0),
