@@ -39,10 +39,9 @@ echo "== $bin/voxtrain train -c $config ${overrides[*]}"
 "$bin/voxtrain" train -c "$config" "${overrides[@]}"
 echo "== $bin/voxtrain infer -c $config"
 "$bin/voxtrain" infer -c "$config"
-seg="$work/demo_model/segmentations"
-csv="$work/demo_model/evaluation.csv"
-echo "== $bin/voxtrain evaluate --seg $seg --ref $phantoms --ref-contains Label --num-classes 4 --metrics dice --out $csv"
-"$bin/voxtrain" evaluate --seg "$seg" --ref "$phantoms" --ref-contains Label --num-classes 4 --metrics dice --out "$csv"
+echo "== $bin/voxtrain evaluate -c $config"
+"$bin/voxtrain" evaluate -c "$config"
+csv="$work/demo_model/evaluation/eval_subject_id_label.csv"
 # Mean Dice of each foreground class over the held-out subjects, and their mean.
 awk -F, -v min="$min_dice" -v secs="$(( $(date +%s) - start ))" '
   NR > 1 && $2 ~ /^[0-9]+$/ && $2 > 0 { sum[$2] += $3; n[$2]++ }

@@ -2,6 +2,8 @@
 // each default the schema's (docs/CONFIG.md), each error naming the key.
 #include "voxtrain/apps/segmentation/segmentation_settings.hpp"
 
+#include <filesystem>
+
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/inputs/input_discovery.hpp"
