@@ -1,6 +1,7 @@
 // test_files.cpp — scratch directories, text files and error messages for file-handling tests.
 #include "support/test_files.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -57,6 +58,27 @@ std::string error_or_none(const std::function<void()>& f) {
     return e.what();
   }
   return "(no error)";
+}
+
+std::string stdout_of(const std::function<void()>& f, const std::string& capture) {
+  std::fflush(stdout);
+  const int saved = ::dup(1);
+  const int fd = ::open(capture.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  REQUIRE((saved >= 0 && fd >= 0));
+  ::dup2(fd, 1);
+  ::close(fd);
+  {
+    struct Restore {
+      int saved;
+      ~Restore() {
+        std::fflush(stdout);
+        ::dup2(saved, 1);
+        ::close(saved);
+      }
+    } restore{saved};
+    f();
+  }
+  return read_text(capture);
 }
 
 }  // namespace voxtrain::testing

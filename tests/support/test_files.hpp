@@ -24,6 +24,10 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
+// What f writes to stdout (file descriptor 1), captured through the file `capture`; stdout is
+// restored also when f throws.
+std::string stdout_of(const std::function<void()>& f, const std::string& capture);
+
 // The whole content of a file, byte for byte ("" when it cannot be opened).
 std::string read_text(const std::string& path);
 

@@ -18,6 +18,7 @@
 
 using voxtrain::testing::error_message_of;
 using voxtrain::testing::read_text;
+using voxtrain::testing::stdout_of;
 using voxtrain::testing::TinyEvaluationRun;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -25,29 +26,6 @@ using Catch::Matchers::StartsWith;
 namespace fs = std::filesystem;
 
 namespace {
-
-// What f writes to stdout (file descriptor 1), captured through a file; stdout is restored also
-// when f throws.
-std::string stdout_of(const std::function<void()>& f, const std::string& capture) {
-  std::fflush(stdout);
-  const int saved = ::dup(1);
-  const int fd = ::open(capture.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  REQUIRE((saved >= 0 && fd >= 0));
-  ::dup2(fd, 1);
-  ::close(fd);
-  {
-    struct Restore {
-      int saved;
-      ~Restore() {
-        std::fflush(stdout);
-        ::dup2(saved, 1);
-        ::close(saved);
-      }
-    } restore{saved};
-    f();
-  }
-  return read_text(capture);
-}
 
 int evaluate(const std::vector<std::string>& args) { return voxtrain::run_evaluate_command(args); }
 

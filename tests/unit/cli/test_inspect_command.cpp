@@ -63,21 +63,6 @@ std::string write_sample(const ScratchDir& dir) {
   return path;
 }
 
-// What f writes to stdout (file descriptor 1), captured through a file.
-std::string stdout_of(const std::function<void()>& f, const std::string& capture) {
-  std::fflush(stdout);
-  const int saved = ::dup(1);
-  const int fd = ::open(capture.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  REQUIRE((saved >= 0 && fd >= 0));
-  ::dup2(fd, 1);
-  ::close(fd);
-  f();
-  std::fflush(stdout);
-  ::dup2(saved, 1);
-  ::close(saved);
-  return read_text(capture);
-}
-
 }  // namespace
 
 TEST_CASE("voxtrain inspect: the report shows attributes, counters and per-tensor statistics", "[cli]") {
