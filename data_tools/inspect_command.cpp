@@ -12,7 +12,7 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/data/store/patch_store.hpp"
-#include "voxtrain/io/hdf5_file.hpp"
+#include "voxtrain/io/hdf5/hdf5_file.hpp"
 #include "voxtrain/io/nifti_image.hpp"
 
 namespace voxtrain {

@@ -12,7 +12,7 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/inputs/input_discovery.hpp"
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 
 namespace voxtrain {
 namespace {

@@ -12,7 +12,7 @@
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/engine/outputs_collector.hpp"
 #include "voxtrain/engine/run_directory.hpp"
-#include "voxtrain/io/checkpoint.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
 
 namespace voxtrain {
 

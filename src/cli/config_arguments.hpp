@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 
 namespace voxtrain {
 

@@ -1,5 +1,5 @@
 // config_command.cpp — `voxtrain config`: its arguments and usage, the key listing, and the checked
-// effective config with its warnings; the work is RunConfig (io/run_config.hpp).
+// effective config with its warnings; the work is RunConfig (io/config/run_config.hpp).
 #include "cli/config_command.hpp"
 
 #include <fmt/format.h>
@@ -9,8 +9,8 @@
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
-#include "voxtrain/io/config_schema.hpp"
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/config/config_schema.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 
 namespace voxtrain {
 namespace {

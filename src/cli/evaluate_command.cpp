@@ -16,7 +16,7 @@
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/core/progress_bar.hpp"
 #include "voxtrain/core/text.hpp"
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 
 namespace voxtrain {
 namespace {

@@ -1,4 +1,4 @@
-// inspect_command.cpp — `voxtrain inspect`: reads a checkpoint (io/checkpoint) and prints its
+// inspect_command.cpp — `voxtrain inspect`: reads a checkpoint (io/checkpoint/checkpoint) and prints its
 // attributes, counters and per-tensor statistics, or with --config the config text it stores.
 #include "cli/inspect_command.hpp"
 
@@ -15,7 +15,7 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/engine/iteration_message.hpp"
-#include "voxtrain/io/checkpoint.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
 
 namespace voxtrain {
 namespace {

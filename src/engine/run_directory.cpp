@@ -12,9 +12,9 @@
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/inputs/input_discovery.hpp"
-#include "voxtrain/io/checkpoint.hpp"
-#include "voxtrain/io/ini_file.hpp"
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 
 namespace voxtrain {
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 namespace {
 

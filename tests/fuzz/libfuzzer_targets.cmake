@@ -19,7 +19,8 @@ function(voxtrain_fuzzer name)
 endfunction()
 
 voxtrain_fuzzer(voxtrain_ini_fuzzer
-  SOURCES ${CMAKE_CURRENT_LIST_DIR}/ini_fuzzer.cpp ${_src}/io/ini_file.cpp ${_src}/core/error.cpp ${_src}/core/text.cpp)
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/ini_fuzzer.cpp ${_src}/io/config/ini_file.cpp ${_src}/core/error.cpp
+          ${_src}/core/text.cpp)
 voxtrain_fuzzer(voxtrain_nifti_fuzzer
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/nifti_fuzzer.cpp ${_src}/io/nifti_image.cpp ${_src}/core/error.cpp
           ${_src}/core/tensor.cpp ${_src}/core/shape.cpp ${_src}/core/host_memory.cpp ${_src}/core/check.cpp

@@ -1,4 +1,4 @@
-// png_reader.hpp — a PNG decoder for tests, written apart from io/png_encoder: chunks walked and
+// png_reader.hpp — a PNG decoder for tests, written apart from io/tensorboard/png_encoder: chunks walked and
 // their CRC-32s checked with zlib, IHDR read, IDAT inflated with zlib's uncompress and unfiltered.
 #pragma once
 

@@ -5,7 +5,7 @@
 #include <exception>
 #include <vector>
 
-#include "voxtrain/io/tensorboard_writer.hpp"
+#include "voxtrain/io/tensorboard/tensorboard_writer.hpp"
 
 // Keep in step with the expected values in check_events.py.
 int main(int argc, char** argv) {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "voxtrain/engine/application_driver.hpp"
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 
 namespace voxtrain {
 

@@ -18,7 +18,7 @@
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
-#include "voxtrain/io/config_schema.hpp"
+#include "voxtrain/io/config/config_schema.hpp"
 
 namespace voxtrain {
 namespace {

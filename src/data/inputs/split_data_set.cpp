@@ -10,7 +10,7 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/inputs/input_discovery.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 namespace voxtrain {
 namespace {

@@ -13,7 +13,7 @@
 #include "voxtrain/data/inputs/input_discovery.hpp"
 #include "voxtrain/data/preprocessing/resampling.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 namespace voxtrain {
 namespace {

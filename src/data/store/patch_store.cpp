@@ -15,7 +15,7 @@
 #include "voxtrain/core/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
-#include "voxtrain/io/hdf5_file.hpp"
+#include "voxtrain/io/hdf5/hdf5_file.hpp"
 
 namespace voxtrain {
 namespace {

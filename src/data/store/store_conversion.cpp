@@ -17,7 +17,7 @@
 #include "voxtrain/data/inputs/dataset_config.hpp"
 #include "voxtrain/data/nifti/volume_loader.hpp"
 #include "voxtrain/data/preprocessing/trained_preprocessing.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 namespace voxtrain {
 namespace fs = std::filesystem;

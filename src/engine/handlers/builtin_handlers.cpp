@@ -14,7 +14,7 @@
 #include "voxtrain/engine/handlers/performance_logger.hpp"
 #include "voxtrain/engine/handlers/tensorboard_logger.hpp"
 #include "voxtrain/engine/run_directory.hpp"
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 #include "voxtrain/metrics/metric_level.hpp"
 #include "voxtrain/metrics/segmentation_metrics.hpp"
 

@@ -1,7 +1,7 @@
 // model_restorer.cpp — the checkpoint a run starts from, given to the application.
 #include "voxtrain/engine/handlers/model_restorer.hpp"
 
-#include "voxtrain/io/checkpoint.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
 
 namespace voxtrain {
 

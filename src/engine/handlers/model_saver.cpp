@@ -7,7 +7,7 @@
 #include "voxtrain/core/build_info.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
-#include "voxtrain/io/checkpoint.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
 
 namespace voxtrain {
 

@@ -3,7 +3,7 @@
 #include "voxtrain/engine/handlers/tensorboard_logger.hpp"
 
 #include "voxtrain/engine/outputs_collector.hpp"
-#include "voxtrain/io/tensorboard_writer.hpp"
+#include "voxtrain/io/tensorboard/tensorboard_writer.hpp"
 
 namespace voxtrain {
 

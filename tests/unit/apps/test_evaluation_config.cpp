@@ -11,8 +11,8 @@
 #include "support/tiny_evaluation_run.hpp"
 #include "voxtrain/apps/evaluation.hpp"
 #include "voxtrain/apps/evaluation_config.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 #include "voxtrain/io/nifti_image.hpp"
-#include "voxtrain/io/run_config.hpp"
 
 using voxtrain::ConfigEvaluation;
 using voxtrain::RunConfig;

@@ -6,7 +6,7 @@
 
 #include "voxtrain/apps/segmentation/segmentation_settings.hpp"
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/io/run_config.hpp"
+#include "voxtrain/io/config/run_config.hpp"
 
 using namespace voxtrain;
 using Catch::Matchers::Equals;

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "cli/config_command.hpp"
-#include "voxtrain/io/config_schema.hpp"
+#include "voxtrain/io/config/config_schema.hpp"
 
 using Catch::Matchers::Contains;
 

@@ -17,7 +17,7 @@
 #include "cli/inspect_command.hpp"
 #include "voxtrain/core/build_info.hpp"
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/io/checkpoint.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
 
 #include "support/test_files.hpp"
 

@@ -9,7 +9,7 @@
 
 #include "voxtrain/engine/engine_signals.hpp"
 #include "voxtrain/engine/handlers/model_saver.hpp"
-#include "voxtrain/io/checkpoint.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
 
 #include "support/test_files.hpp"
 

@@ -9,7 +9,7 @@
 #include "voxtrain/data/augmentation/augmentation.hpp"
 #include "voxtrain/data/inference/window_aggregator.hpp"
 #include "voxtrain/data/sampling/sampler.hpp"
-#include "voxtrain/io/checkpoint_restore.hpp"
+#include "voxtrain/io/checkpoint/checkpoint_restore.hpp"
 #include "voxtrain/nn/loss.hpp"
 #include "voxtrain/nn/lr_schedule.hpp"
 #include "voxtrain/nn/network.hpp"

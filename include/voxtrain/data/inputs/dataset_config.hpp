@@ -5,7 +5,7 @@
 #include <string>
 
 #include "voxtrain/data/inputs/dataset_split.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 namespace voxtrain {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "voxtrain/data/inputs/subject_files.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 namespace voxtrain {
 

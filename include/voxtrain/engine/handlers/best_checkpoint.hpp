@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "voxtrain/io/checkpoint.hpp"
+#include "voxtrain/io/checkpoint/checkpoint.hpp"
 
 namespace voxtrain {
 

@@ -13,7 +13,7 @@
 #include "voxtrain/data/inputs/dataset_split.hpp"
 #include "data_tools/split_command.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 #include "support/test_files.hpp"
 

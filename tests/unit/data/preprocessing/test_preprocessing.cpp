@@ -8,7 +8,7 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/inputs/input_discovery.hpp"
 #include "voxtrain/data/preprocessing/preprocessing.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 
 #include "support/test_files.hpp"
 

@@ -16,7 +16,7 @@
 #include "voxtrain/data/store/patch_store.hpp"
 #include "voxtrain/data/phantoms/phantom.hpp"
 #include "voxtrain/data/store/store_subject_source.hpp"
-#include "voxtrain/io/ini_file.hpp"
+#include "voxtrain/io/config/ini_file.hpp"
 #include "voxtrain/io/nifti_image.hpp"
 
 using Catch::Matchers::Contains;
