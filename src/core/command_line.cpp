@@ -9,7 +9,7 @@
 #include <exception>
 
 #include "voxtrain/core/build_info.hpp"
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/core/text.hpp"

@@ -3,7 +3,7 @@
 
 #include <vector>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 
 namespace voxtrain {
 

@@ -7,7 +7,7 @@
 
 #include "average_tensors.hpp"
 #include "voxtrain/comm/communicator.hpp"
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain {

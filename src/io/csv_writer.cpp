@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain {

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <iterator>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/random.hpp"
 

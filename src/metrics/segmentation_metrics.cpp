@@ -9,7 +9,7 @@
 #include <limits>
 #include <utility>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain {

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain {

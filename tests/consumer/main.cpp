@@ -1,7 +1,7 @@
 // main.cpp — uses the installed voxtrain library: a Tensor, an Error and the build information.
 #include <voxtrain/core/build_info.hpp>
 #include <voxtrain/core/error.hpp>
-#include <voxtrain/core/tensor.hpp>
+#include <voxtrain/core/tensor/tensor.hpp>
 
 #include <cstdio>
 #include <cstdint>

@@ -16,7 +16,7 @@ set(build "${WORK_DIR}/build")
 file(REMOVE_RECURSE "${WORK_DIR}")
 
 run(${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${prefix}")
-foreach(installed bin/voxtrain bin/voxdata include/voxtrain/core/tensor.hpp
+foreach(installed bin/voxtrain bin/voxdata include/voxtrain/core/tensor/tensor.hpp
                   include/voxtrain/config.hpp lib/cmake/voxtrain/voxtrainConfig.cmake)
   if(NOT EXISTS "${prefix}/${installed}")
     message(FATAL_ERROR "cmake --install did not install ${installed}")

@@ -23,6 +23,6 @@ voxtrain_fuzzer(voxtrain_ini_fuzzer
           ${_src}/core/text.cpp)
 voxtrain_fuzzer(voxtrain_nifti_fuzzer
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/nifti_fuzzer.cpp ${_src}/io/nifti_image.cpp ${_src}/core/error.cpp
-          ${_src}/core/tensor.cpp ${_src}/core/shape.cpp ${_src}/core/host_memory.cpp ${_src}/core/check.cpp
-          ${_src}/core/process.cpp
+          ${_src}/core/tensor/tensor.cpp ${_src}/core/tensor/shape.cpp ${_src}/core/tensor/host_memory.cpp
+          ${_src}/core/checks/check.cpp ${_src}/core/process.cpp
   LIBRARIES NIFTI::nifti2 MPI::MPI_C)  # process.cpp asks MPI for the rank in error messages

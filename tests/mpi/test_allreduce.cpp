@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "mpi_test_support.hpp"
-#include "voxtrain/core/check_mpi.hpp"
+#include "voxtrain/core/checks/check_mpi.hpp"
 
 namespace {
 

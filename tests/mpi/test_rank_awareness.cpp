@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "mpi_test_support.hpp"
-#include "voxtrain/core/check_mpi.hpp"
+#include "voxtrain/core/checks/check_mpi.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/core/process.hpp"

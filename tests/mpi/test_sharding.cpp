@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "mpi_test_support.hpp"
-#include "voxtrain/core/check_mpi.hpp"
+#include "voxtrain/core/checks/check_mpi.hpp"
 #include "voxtrain/data/sampling/training_batches.hpp"
 #include "support/memory_subject_source.hpp"
 

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain::test {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain::testing {

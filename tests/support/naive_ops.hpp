@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "voxtrain/backend/backend.hpp"
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain::test::naive {
 

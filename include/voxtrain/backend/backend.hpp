@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain {
 

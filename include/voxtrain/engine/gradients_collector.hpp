@@ -12,7 +12,7 @@
 #include <variant>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/nn/gradient_reduction.hpp"
 
 namespace voxtrain {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain {
 

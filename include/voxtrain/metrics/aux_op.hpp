@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/metrics/metric_value.hpp"
 
 namespace voxtrain {

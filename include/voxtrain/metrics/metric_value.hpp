@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain {
 

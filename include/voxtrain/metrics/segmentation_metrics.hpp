@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/metrics/surface_distance.hpp"
 
 namespace voxtrain {

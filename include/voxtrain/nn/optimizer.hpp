@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/nn/parameter.hpp"
 
 namespace voxtrain {

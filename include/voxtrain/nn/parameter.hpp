@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain {
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "voxtrain/core/check_dnnl.hpp"
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/checks/check_dnnl.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain::cpu {
 

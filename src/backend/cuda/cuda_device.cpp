@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "cuda_kernels.cuh"
-#include "voxtrain/core/check_cuda.hpp"
+#include "voxtrain/core/checks/check_cuda.hpp"
 
 namespace voxtrain::cuda {
 

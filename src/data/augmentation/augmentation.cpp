@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/matrix3.hpp"
 #include "voxtrain/core/random.hpp"

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain {

@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/inference/grid_sampler.hpp"
 

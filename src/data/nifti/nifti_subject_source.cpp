@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/data/nifti/volume_loader.hpp"
 
 namespace voxtrain {

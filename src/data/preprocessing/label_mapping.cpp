@@ -8,7 +8,7 @@
 #include <limits>
 #include <set>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/preprocessing/histogram_standardisation.hpp"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
 

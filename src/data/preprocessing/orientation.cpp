@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/matrix3.hpp"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/random.hpp"
 

@@ -7,7 +7,7 @@
 #include <limits>
 #include <unordered_map>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/core/random.hpp"

@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/lru_cache.hpp"
 

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 
 #include "voxtrain/core/build_info.hpp"
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/io/hdf5/hdf5_file.hpp"

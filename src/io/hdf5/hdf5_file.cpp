@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "voxtrain/core/check.hpp"
-#include "voxtrain/core/check_hdf5.hpp"
+#include "voxtrain/core/checks/check.hpp"
+#include "voxtrain/core/checks/check_hdf5.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/io/hdf5/fletcher32.hpp"

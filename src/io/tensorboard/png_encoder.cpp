@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 namespace voxtrain {

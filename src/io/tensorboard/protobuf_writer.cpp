@@ -4,7 +4,7 @@
 
 #include <bit>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 
 namespace voxtrain {
 namespace {

@@ -14,7 +14,7 @@
 #include <limits>
 #include <utility>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/io/tensorboard/png_encoder.hpp"
 #include "voxtrain/io/tensorboard/protobuf_writer.hpp"

@@ -1,7 +1,7 @@
 // test_error.cpp — Error messages stay on one line; VOX_ASSERT names the condition and place.
 #include <catch2/catch.hpp>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 #include "voxtrain/core/error.hpp"
 
 using Catch::Matchers::Contains;

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/metrics/aux_ops.hpp"
 
 namespace voxtrain::test::aux_ops {

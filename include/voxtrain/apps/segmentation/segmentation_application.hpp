@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "voxtrain/apps/segmentation/segmentation_settings.hpp"
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/data/preprocessing/preprocessing.hpp"
 #include "voxtrain/engine/application.hpp"
 

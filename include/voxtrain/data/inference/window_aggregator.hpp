@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/data/inference/grid_sampler.hpp"
 #include "voxtrain/data/sampling/patch_location.hpp"
 #include "voxtrain/io/nifti_image.hpp"

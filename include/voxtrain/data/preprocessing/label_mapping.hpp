@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain {
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/data/preprocessing/foreground_mask.hpp"
 #include "voxtrain/data/preprocessing/histogram_standardisation.hpp"
 #include "voxtrain/data/preprocessing/label_mapping.hpp"

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/data/subject.hpp"
 #include "voxtrain/data/preprocessing/volume_warp.hpp"
 #include "voxtrain/io/nifti_image.hpp"

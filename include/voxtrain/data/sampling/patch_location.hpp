@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain {
 

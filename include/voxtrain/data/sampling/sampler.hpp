@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/data/sampling/patch_location.hpp"
 #include "voxtrain/data/subject.hpp"
 

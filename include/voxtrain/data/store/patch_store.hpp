@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 #include "voxtrain/data/sampling/patch_location.hpp"
 #include "voxtrain/data/subject.hpp"
 

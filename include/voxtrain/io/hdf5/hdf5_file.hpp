@@ -10,8 +10,8 @@
 #include <utility>
 #include <vector>
 
-#include "voxtrain/core/dtype.hpp"
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/dtype.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 namespace voxtrain {
 

@@ -7,7 +7,7 @@
 
 #include "support/skip.hpp"
 #include "voxtrain/backend/cuda/cuda_device.hpp"
-#include "voxtrain/core/check_cuda.hpp"
+#include "voxtrain/core/checks/check_cuda.hpp"
 #include "voxtrain/core/error.hpp"
 
 using Catch::Matchers::Contains;

@@ -5,7 +5,7 @@
 #include <dnnl.h>
 #include <dnnl.hpp>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 
 namespace voxtrain::detail {
 [[noreturn]] void throw_dnnl_failure(dnnl_status_t status, const char* call, const char* file,

@@ -1,5 +1,5 @@
 // shape.cpp — Shape's validation, element count and strides.
-#include "voxtrain/core/shape.hpp"
+#include "voxtrain/core/tensor/shape.hpp"
 
 #include <fmt/format.h>
 

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/core/shape.hpp"
+#include "voxtrain/core/tensor/shape.hpp"
 
 using voxtrain::Shape;
 

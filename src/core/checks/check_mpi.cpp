@@ -1,5 +1,5 @@
 // check_mpi.cpp — turns an MPI error code into its class name and MPI's own text.
-#include "voxtrain/core/check_mpi.hpp"
+#include "voxtrain/core/checks/check_mpi.hpp"
 
 #include <fmt/format.h>
 

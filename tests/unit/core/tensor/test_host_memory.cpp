@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "voxtrain/core/host_memory.hpp"
+#include "voxtrain/core/tensor/host_memory.hpp"
 
 using voxtrain::HostBlock;
 

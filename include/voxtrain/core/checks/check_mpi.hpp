@@ -4,7 +4,7 @@
 
 #include <mpi.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 
 namespace voxtrain::detail {
 [[noreturn]] void throw_mpi_failure(int code, const char* call, const char* file, int line);

@@ -1,5 +1,5 @@
 // tensor.cpp — Storage ownership and Tensor's host-side operations.
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -7,7 +7,7 @@
 #include <new>
 
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/core/host_memory.hpp"
+#include "voxtrain/core/tensor/host_memory.hpp"
 
 namespace voxtrain {
 namespace {

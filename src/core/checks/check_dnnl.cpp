@@ -1,5 +1,5 @@
 // check_dnnl.cpp — names a failed oneDNN status.
-#include "voxtrain/core/check_dnnl.hpp"
+#include "voxtrain/core/checks/check_dnnl.hpp"
 
 #include <dnnl_debug.h>
 #include <fmt/format.h>

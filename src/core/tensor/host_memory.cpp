@@ -1,7 +1,7 @@
 // host_memory.cpp — aligned allocation with a size-keyed cache of large blocks. Returning a large
 // block to the system and faulting it in again costs more kernel time than the computation that
 // fills it (measured: 40% of a U-Net step), so blocks of 1 MiB and more are kept for reuse.
-#include "voxtrain/core/host_memory.hpp"
+#include "voxtrain/core/tensor/host_memory.hpp"
 
 #include <sys/mman.h>
 #include <unistd.h>

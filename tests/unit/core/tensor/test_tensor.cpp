@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/core/tensor.hpp"
+#include "voxtrain/core/tensor/tensor.hpp"
 
 using voxtrain::Device;
 using voxtrain::DType;

@@ -1,5 +1,5 @@
 // check_cuda.cpp — names failed CUDA runtime, cuDNN and NCCL results with the libraries' texts.
-#include "voxtrain/core/check_cuda.hpp"
+#include "voxtrain/core/checks/check_cuda.hpp"
 
 #include <fmt/format.h>
 

@@ -6,7 +6,7 @@
 #include <cudnn.h>
 #include <nccl.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 
 namespace voxtrain::detail {
 [[noreturn]] void throw_cuda_failure(cudaError_t code, const char* call, const char* file, int line);

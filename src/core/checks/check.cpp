@@ -1,5 +1,5 @@
 // check.cpp — the one message format every failed library call and broken invariant uses.
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 
 #include <fmt/format.h>
 

@@ -4,7 +4,7 @@
 
 #include <hdf5.h>
 
-#include "voxtrain/core/check.hpp"
+#include "voxtrain/core/checks/check.hpp"
 
 namespace voxtrain::detail {
 

@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <string>
 
-#include "voxtrain/core/check_dnnl.hpp"
-#include "voxtrain/core/check_hdf5.hpp"
+#include "voxtrain/core/checks/check_dnnl.hpp"
+#include "voxtrain/core/checks/check_hdf5.hpp"
 #include "voxtrain/core/error.hpp"
 
 #include "support/test_files.hpp"
@@ -23,7 +23,7 @@ TEST_CASE("VOX_CHECK_HDF5 reports HDF5's reason and returns the value on success
   CHECK_THAT(message, StartsWith("HDF5 call failed on rank 0: H5Fopen(\"/nonexistent/voxtrain.h5\", "
                                  "H5F_ACC_RDONLY, H5P_DEFAULT) returned a negative value: "));
   CHECK_THAT(message, Contains("unable to open file"));
-  CHECK_THAT(message, Contains("(tests/unit/core/test_checks.cpp:" + std::to_string(line) + ")"));
+  CHECK_THAT(message, Contains("(tests/unit/core/checks/test_checks.cpp:" + std::to_string(line) + ")"));
   CHECK(message.find('\n') == std::string::npos);
 
   // Success passes the handle through, and HDF5's own error printing is back as it was.
@@ -46,7 +46,7 @@ TEST_CASE("VOX_CHECK_DNNL names oneDNN's status", "[core]") {
   });
   CHECK_THAT(message, StartsWith("oneDNN call failed on rank 0: dnnl_memory_desc_init_by_tag(&md, -1, "
                                  "dims, dnnl_f32, dnnl_ab) returned dnnl_invalid_arguments (2)"));
-  CHECK_THAT(message, Contains("tests/unit/core/test_checks.cpp:"));
+  CHECK_THAT(message, Contains("tests/unit/core/checks/test_checks.cpp:"));
 }
 
 TEST_CASE("VOX_DNNL_TRY turns a dnnl::error from the C++ API into an Error", "[core]") {

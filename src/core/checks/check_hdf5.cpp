@@ -1,5 +1,5 @@
 // check_hdf5.cpp — captures HDF5's error stack during a checked call and reports its messages.
-#include "voxtrain/core/check_hdf5.hpp"
+#include "voxtrain/core/checks/check_hdf5.hpp"
 
 #include <fmt/format.h>
 

@@ -7,10 +7,10 @@
 #include <functional>
 #include <memory>
 
-#include "voxtrain/core/device.hpp"
-#include "voxtrain/core/dtype.hpp"
-#include "voxtrain/core/memory_format.hpp"
-#include "voxtrain/core/shape.hpp"
+#include "voxtrain/core/tensor/device.hpp"
+#include "voxtrain/core/tensor/dtype.hpp"
+#include "voxtrain/core/tensor/memory_format.hpp"
+#include "voxtrain/core/tensor/shape.hpp"
 
 namespace voxtrain {
 
