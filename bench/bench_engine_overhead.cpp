@@ -15,12 +15,12 @@
 #include "voxtrain/comm/communicator.hpp"
 #include "voxtrain/core/random.hpp"
 #include "voxtrain/engine/application_driver.hpp"
+#include "voxtrain/engine/collectors/outputs_collector.hpp"
 #include "voxtrain/engine/handlers/basic_handlers.hpp"
 #include "voxtrain/engine/handlers/console_logger.hpp"
 #include "voxtrain/engine/handlers/csv_logger.hpp"
 #include "voxtrain/engine/handlers/performance_logger.hpp"
 #include "voxtrain/engine/handlers/tensorboard_logger.hpp"
-#include "voxtrain/engine/outputs_collector.hpp"
 #include "voxtrain/metrics/segmentation_metrics.hpp"
 #include "voxtrain/nn/train_step.hpp"
 

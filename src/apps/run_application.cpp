@@ -10,7 +10,7 @@
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/data/inputs/dataset_config.hpp"
-#include "voxtrain/engine/outputs_collector.hpp"
+#include "voxtrain/engine/collectors/outputs_collector.hpp"
 #include "voxtrain/engine/run_directory.hpp"
 #include "voxtrain/io/checkpoint/checkpoint.hpp"
 

@@ -2,7 +2,7 @@
 // them, histograms and images as their summary type says.
 #include "voxtrain/engine/handlers/tensorboard_logger.hpp"
 
-#include "voxtrain/engine/outputs_collector.hpp"
+#include "voxtrain/engine/collectors/outputs_collector.hpp"
 #include "voxtrain/io/tensorboard/tensorboard_writer.hpp"
 
 namespace voxtrain {

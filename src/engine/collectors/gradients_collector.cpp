@@ -1,6 +1,6 @@
 // gradients_collector.cpp — averaging of per-device gradient structures (NiftyNet's
 // average_multi_opt_gradients) and the bucketed, asynchronous sum of parameter gradients over ranks.
-#include "voxtrain/engine/gradients_collector.hpp"
+#include "voxtrain/engine/collectors/gradients_collector.hpp"
 
 #include <algorithm>
 #include <cstring>

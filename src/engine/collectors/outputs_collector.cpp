@@ -1,6 +1,6 @@
 // outputs_collector.cpp — NiftyNet's naming and averaging rules for collected values, and their
 // reduction to rank 0 by replaying every rank's adds in rank order.
-#include "voxtrain/engine/outputs_collector.hpp"
+#include "voxtrain/engine/collectors/outputs_collector.hpp"
 
 #include <cstdint>
 

@@ -15,7 +15,7 @@
 #include "support/local_group.hpp"
 #include "voxtrain/comm/communicator.hpp"
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/engine/gradients_collector.hpp"
+#include "voxtrain/engine/collectors/gradients_collector.hpp"
 
 using namespace voxtrain;
 using voxtrain::testing::LocalGroup;

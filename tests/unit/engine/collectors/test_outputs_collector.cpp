@@ -13,7 +13,7 @@
 #include "support/local_group.hpp"
 #include "voxtrain/comm/communicator.hpp"
 #include "voxtrain/core/error.hpp"
-#include "voxtrain/engine/outputs_collector.hpp"
+#include "voxtrain/engine/collectors/outputs_collector.hpp"
 
 using namespace voxtrain;
 using voxtrain::testing::LocalGroup;
