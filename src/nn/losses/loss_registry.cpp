@@ -3,17 +3,17 @@
 #include <array>
 #include <functional>
 
-#include "cross_entropy.hpp"
-#include "dice.hpp"
-#include "dice_plus_xent.hpp"
-#include "generalised_dice.hpp"
-#include "sensitivity_specificity.hpp"
-#include "tversky.hpp"
-#include "volume_enforcement.hpp"
+#include "cross_entropy/cross_entropy.hpp"
+#include "cross_entropy/dice_plus_xent.hpp"
+#include "region/dice.hpp"
+#include "region/generalised_dice.hpp"
+#include "region/sensitivity_specificity.hpp"
+#include "region/tversky.hpp"
+#include "region/volume_enforcement.hpp"
+#include "region/wasserstein_dice.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
 #include "voxtrain/nn/loss.hpp"
-#include "wasserstein_dice.hpp"
 
 namespace voxtrain {
 namespace {

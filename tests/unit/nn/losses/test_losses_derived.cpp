@@ -5,7 +5,7 @@
 
 #include <algorithm>
 
-#include "unit/nn/loss_test_inputs.hpp"
+#include "unit/nn/losses/loss_test_inputs.hpp"
 #include "voxtrain/nn/loss.hpp"
 
 using voxtrain::LossOptions;

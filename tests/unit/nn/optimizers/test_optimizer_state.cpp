@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "unit/nn/optimizer_test_support.hpp"
+#include "unit/nn/optimizers/optimizer_test_support.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/nn/optimizer.hpp"
 

@@ -2,7 +2,7 @@
 // by 1/r^2 (Square), 1/r (Simple) or 1 (Uniform) of their reference volume r.
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 

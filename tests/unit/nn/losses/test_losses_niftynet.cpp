@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "unit/nn/loss_test_inputs.hpp"
+#include "unit/nn/losses/loss_test_inputs.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/nn/loss.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "unit/nn/optimizer_test_support.hpp"
+#include "unit/nn/optimizers/optimizer_test_support.hpp"
 #include "voxtrain/nn/optimizer.hpp"
 
 using voxtrain::OptimizerConfig;

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "loss_math.hpp"
+#include "../loss_math.hpp"
 
 namespace voxtrain::losses {
 namespace {

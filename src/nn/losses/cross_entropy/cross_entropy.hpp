@@ -2,7 +2,7 @@
 // the mean over voxels (weighted: sum w CE / max(sum w, 1e-6)).
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 

@@ -4,8 +4,8 @@
 
 #include <vector>
 
+#include "../loss_math.hpp"
 #include "cross_entropy.hpp"
-#include "loss_math.hpp"
 
 namespace voxtrain::losses {
 namespace {

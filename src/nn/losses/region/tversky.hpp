@@ -2,7 +2,7 @@
 // with the soft counts summed over all voxels and classes.
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 

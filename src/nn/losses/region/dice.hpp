@@ -2,7 +2,7 @@
 // (2 sum w g p + eps) / (sum w p^k + sum w g^2 + eps), k = 2 (V-Net "square" form) or 1.
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 

@@ -2,7 +2,7 @@
 // squared error inside the class plus (1 - r) times the mean squared error outside, summed over classes.
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 

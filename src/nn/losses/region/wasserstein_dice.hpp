@@ -2,7 +2,7 @@
 // NiftyNet's fixed 5 x 5 label distance matrix M_tree: at most 5 classes, class 0 the background.
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 

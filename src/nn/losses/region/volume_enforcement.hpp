@@ -2,7 +2,7 @@
 // between reference and predicted (soft) volumes, so that an expected structure is never predicted empty.
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 

@@ -2,7 +2,7 @@
 // the mean over classes of the soft Dice (no square) of their softmax; its range is about [-1, inf).
 #pragma once
 
-#include "image_loss.hpp"
+#include "../image_loss.hpp"
 
 namespace voxtrain::losses {
 
