@@ -1,5 +1,5 @@
-// inspect_command.cpp — `voxtrain inspect`: reads a checkpoint (io/checkpoint/checkpoint) and prints its
-// attributes, counters and per-tensor statistics, or with --config the config text it stores.
+// inspect_command.cpp — `voxtrain inspect`: reads a checkpoint (io/checkpoint/checkpoint) and prints
+// its attributes, counters and per-tensor statistics, or with --config the config text it stores.
 #include "cli/inspect_command.hpp"
 
 #include <algorithm>

@@ -14,7 +14,7 @@
 #include "mpi_test_support.hpp"
 #include "voxtrain/core/checks/check_mpi.hpp"
 #include "voxtrain/data/sampling/training_batches.hpp"
-#include "support/memory_subject_source.hpp"
+#include "support/doubles/memory_subject_source.hpp"
 
 using voxtrain::StreamItem;
 using voxtrain::TrainingBatches;

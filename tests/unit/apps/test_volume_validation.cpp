@@ -12,7 +12,7 @@
 #include "voxtrain/metrics/metric_level.hpp"
 #include "voxtrain/metrics/segmentation_metrics.hpp"
 
-#include "support/local_group.hpp"
+#include "support/doubles/local_group.hpp"
 
 using namespace voxtrain;
 

@@ -12,8 +12,8 @@
 // reached from here, the one place the tests look inside the backend.
 #include "../../../src/backend/cpu/cpu_backend.hpp"
 #include "../../../src/backend/cpu/dnnl_context.hpp"
-#include "support/gradcheck.hpp"
-#include "support/naive_ops.hpp"
+#include "support/reference/gradcheck.hpp"
+#include "support/reference/naive_ops.hpp"
 #include "voxtrain/backend/backend.hpp"
 
 namespace voxtrain::test {

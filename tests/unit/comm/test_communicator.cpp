@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "support/local_group.hpp"
+#include "support/doubles/local_group.hpp"
 #include "voxtrain/comm/communicator.hpp"
 #include "voxtrain/core/error.hpp"
 

@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 #include "voxtrain/nn/functional.hpp"
 #include "voxtrain/nn/tape.hpp"
 

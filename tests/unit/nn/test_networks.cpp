@@ -3,7 +3,7 @@
 // errors a configuration can cause (gradient checks: test_network_gradcheck.cpp).
 #include <catch2/catch.hpp>
 
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/nn/functional.hpp"
 #include "voxtrain/nn/network.hpp"

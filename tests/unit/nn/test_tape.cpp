@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 #include "voxtrain/nn/functional.hpp"
 #include "voxtrain/nn/module.hpp"
 #include "voxtrain/nn/tape.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/nn/functional.hpp"
 #include "voxtrain/nn/train_step.hpp"

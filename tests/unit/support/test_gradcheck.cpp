@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 
 using voxtrain::Tensor;
 using voxtrain::test::gradcheck;

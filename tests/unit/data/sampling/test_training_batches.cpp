@@ -6,7 +6,7 @@
 #include <set>
 #include <tuple>
 
-#include "support/memory_subject_source.hpp"
+#include "support/doubles/memory_subject_source.hpp"
 #include "support/test_files.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/nifti/nifti_subject_source.hpp"

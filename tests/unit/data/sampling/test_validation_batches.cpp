@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "support/memory_subject_source.hpp"
+#include "support/doubles/memory_subject_source.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/data/phantoms/phantom.hpp"
 #include "voxtrain/data/sampling/validation_batches.hpp"

@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "support/local_group.hpp"
+#include "support/doubles/local_group.hpp"
 #include "voxtrain/comm/communicator.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/engine/collectors/gradients_collector.hpp"

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "support/local_group.hpp"
+#include "support/doubles/local_group.hpp"
 #include "voxtrain/comm/communicator.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/engine/collectors/outputs_collector.hpp"

@@ -1,12 +1,12 @@
-// test_png_encoder.cpp — PNGs from io/tensorboard/png_encoder decoded by the test's own reader (chunk CRCs
-// checked with zlib, IDAT inflated with zlib's uncompress): header fields and every pixel.
+// test_png_encoder.cpp — PNGs from io/tensorboard/png_encoder decoded by the test's own reader (chunk
+// CRCs checked with zlib, IDAT inflated with zlib's uncompress): header fields and every pixel.
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "support/png_reader.hpp"
+#include "support/reference/png_reader.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/io/tensorboard/png_encoder.hpp"
 

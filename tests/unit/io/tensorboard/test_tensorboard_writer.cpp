@@ -1,5 +1,5 @@
-// test_tensorboard_writer.cpp — event files read back by a reader written here (TFRecord framing,
-// both CRCs by a bit-by-bit CRC-32C, protobuf fields decoded by hand, PNGs by support/png_reader):
+// test_tensorboard_writer.cpp — event files read back by a reader written here (TFRecord framing, both
+// CRCs by a bit-by-bit CRC-32C, protobuf fields decoded by hand, PNGs by support/reference/png_reader):
 // the file_version record, scalars, histograms against TensorFlow's bucket rule, images, errors.
 #include <catch2/catch.hpp>
 
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "support/png_reader.hpp"
+#include "support/reference/png_reader.hpp"
 #include "support/test_files.hpp"
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/io/tensorboard/tensorboard_writer.hpp"

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 #include "voxtrain/core/logger.hpp"
 #include "voxtrain/nn/loss.hpp"
 

@@ -1,13 +1,13 @@
 // test_losses_gradcheck.cpp — every loss's analytic gradient in the logits against central finite
-// differences (tests/support/gradcheck.hpp): batch of 2, 2 and 3 classes, 3-D images, with and without
-// a weight map where the loss uses one, softmax on and off where the option applies.
+// differences (tests/support/reference/gradcheck.hpp): batch of 2, 2 and 3 classes, 3-D images, with
+// and without a weight map where the loss uses one, softmax on and off where the option applies.
 #include <catch2/catch.hpp>
 
 #include <random>
 #include <sstream>
 #include <string>
 
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 #include "voxtrain/nn/loss.hpp"
 
 using voxtrain::LossOptions;

@@ -1,6 +1,6 @@
 // naive_ops.cpp — the reference loops: one output element at a time, accumulated in double, with
 // every index computed from the definition in naive_ops.hpp.
-#include "support/naive_ops.hpp"
+#include "support/reference/naive_ops.hpp"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
-// png_reader.hpp — a PNG decoder for tests, written apart from io/tensorboard/png_encoder: chunks walked and
-// their CRC-32s checked with zlib, IHDR read, IDAT inflated with zlib's uncompress and unfiltered.
+// png_reader.hpp — a PNG decoder for tests, written apart from io/tensorboard/png_encoder: chunks walked
+// and their CRC-32s checked with zlib, IHDR read, IDAT inflated with zlib's uncompress and unfiltered.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // gradcheck.cpp — central differences element by element, and the error measure that compares
 // them with the analytic gradient.
-#include "support/gradcheck.hpp"
+#include "support/reference/gradcheck.hpp"
 
 #include <fmt/format.h>
 

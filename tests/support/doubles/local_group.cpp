@@ -1,5 +1,6 @@
-// local_group.cpp — N ranks as N threads meeting in shared collectives (tests/support/local_group.hpp).
-#include "support/local_group.hpp"
+// local_group.cpp — N ranks as N threads meeting in shared collectives
+// (tests/support/doubles/local_group.hpp).
+#include "support/doubles/local_group.hpp"
 
 #include <algorithm>
 #include <thread>

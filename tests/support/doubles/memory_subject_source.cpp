@@ -1,5 +1,5 @@
 // memory_subject_source.cpp — the in-memory source's reader: a copy of the subject, counted.
-#include "support/memory_subject_source.hpp"
+#include "support/doubles/memory_subject_source.hpp"
 
 namespace voxtrain::testing {
 

@@ -1,6 +1,6 @@
 // png_reader.cpp — the test-side PNG decoder: big-endian chunk walk, zlib's crc32 and uncompress,
 // and PNG's five row filters undone (RFC 2083 section 6).
-#include "support/png_reader.hpp"
+#include "support/reference/png_reader.hpp"
 
 #include <zlib.h>
 
