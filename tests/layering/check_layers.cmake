@@ -1,5 +1,6 @@
-# check_layers.cmake — fails when a library file (include/voxtrain/<layer>/, src/<layer>/) includes
-# a layer above its own (docs/ARCHITECTURE.md) or a program's code (src/cli/, data_tools/).
+# check_layers.cmake — fails when a library file (include/voxtrain/<layer>/, src/<layer>/ and their
+# sub-folders) includes a layer above its own (docs/ARCHITECTURE.md) or a program's code (src/cli/,
+# data_tools/). A file's layer is the first folder under include/voxtrain/ or src/.
 # Usage: cmake -DSOURCE_DIR=<repository> [-DMIN_FILES=N] -P check_layers.cmake
 
 if(NOT DEFINED MIN_FILES)
