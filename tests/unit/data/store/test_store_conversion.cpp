@@ -1,6 +1,6 @@
-// test_convert.cpp — `voxdata convert` and `extract-patches` end to end on phantom NIfTI files:
-// stored voxels equal an independent whitening of the files, training subjects from the split,
-// trained landmarks reused, the store checked against its config, patches at their locations.
+// test_store_conversion.cpp — `voxdata convert` and `extract-patches` end to end on phantom NIfTI
+// files: stored voxels equal an independent whitening of the files, training subjects from the
+// split, trained landmarks reused, the store checked against its config, patches at their locations.
 #include <catch2/catch.hpp>
 
 #include <cmath>
