@@ -208,6 +208,18 @@ bootstrap_root() {
   write_root_sources
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   [ -s "$root/etc/hosts" ] || cp /etc/hosts "$root/etc/hosts"
+  copy_site_certificates
+}
+
+# This site's network, like resolv.conf: a local CA (an HTTPS proxy's) and pip's setting to trust
+# it, so pip reaches PyPI from the root as it does here. Nothing of voxtrain's is copied.
+copy_site_certificates() {
+  local certs=(/usr/local/share/ca-certificates/*.crt)
+  if [ -e "${certs[0]}" ]; then
+    mkdir -p "$root/usr/local/share/ca-certificates"
+    cp "${certs[@]}" "$root/usr/local/share/ca-certificates/"
+  fi
+  [ ! -f /etc/pip.conf ] || cp /etc/pip.conf "$root/etc/pip.conf"
 }
 
 clone_repository() {
