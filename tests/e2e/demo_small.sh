@@ -25,15 +25,27 @@ grep -q '^training,' "$model/logs/performance.csv" || fail "no performance log"
 grep -q '^6,' "$model/logs/validation.csv" || fail "no validation at iteration 6"
 # Validation by whole volumes: its own log with volume-level names, and one best checkpoint that
 # records its volume_dice; inference with it.
-head -1 "$model/logs/volume_validation.csv" | grep -q '^iteration,volume_dice,volume_dice_1,' \
+grep -q '^iteration,volume_dice,volume_dice_1,' <<<"$(head -1 "$model/logs/volume_validation.csv")" \
   || fail "volume_validation.csv lacks volume_dice"
 grep -q '^12,' "$model/logs/volume_validation.csv" || fail "no validation by whole volumes at iteration 12"
 ! grep -q 'patch_dice' "$model/logs/volume_validation.csv" || fail "patch-level values among the volume-level ones"
 [ "$(ls "$model/models/best" | grep -c '^model.ckpt-.*\.h5$')" = 1 ] || fail "expected exactly 1 best checkpoint"
 best=$(ls "$model"/models/best/model.ckpt-*.h5)
-"$bin/voxtrain" inspect "$best" | grep -q "^metrics: *volume_dice = " || fail "the best checkpoint records no volume_dice"
+best_report=$("$bin/voxtrain" inspect "$best")  # not piped into grep -q: under pipefail its early exit fails the pipe
+grep -q "^metrics: *volume_dice = " <<<"$best_report" || fail "the best checkpoint records no volume_dice"
 out=$("$bin/voxtrain" infer -c "$config" --use_best_checkpoint True 2>&1)
 grep -q "models/best/model.ckpt-" <<<"$out" || fail "inference did not use the best checkpoint"
+# A checkpoint from a different network (base_channels 4 instead of 8): one line listing the first
+# differences, exit 1, no segmentation written.
+rm -rf "$model/segmentations"
+set +e
+err=$("$bin/voxtrain" infer -c "$config" --base_channels 4 2>&1 >/dev/null); rc=$?
+set -e
+echo "$err"
+err=$(grep '^voxtrain:' <<<"$err")  # the error line, after the log's start-up lines
+[ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "was written by a different network" <<<"$err" \
+  && grep -q "shape differs for unet\." <<<"$err" || fail "a checkpoint of another network"
+[ ! -e "$model/segmentations" ] || [ -z "$(ls -A "$model/segmentations")" ] || fail "segmentations written after the error"
 # restore_scopes: a new run of max_iter 0 saves its initial weights, unet.down0 seeded from the best
 # checkpoint and the rest as initialised.
 "$bin/voxtrain" train -c "$config" --model_dir "$work/seeded" --max_iter 0 --restore_scopes "unet.down0=$best" \
