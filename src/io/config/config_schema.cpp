@@ -6,12 +6,12 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <limits>
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
+#include "voxtrain/io/config/config_values.hpp"
 #include "voxtrain/metrics/segmentation_metrics.hpp"
 #include "voxtrain/nn/layers/activation.hpp"
 #include "voxtrain/nn/loss.hpp"
@@ -334,54 +334,6 @@ std::vector<ConfigKey> build_keys() {
 
 // ---- value parsing --------------------------------------------------------------------------
 
-constexpr std::string_view kBlanks = " \t\r\n\f\v";
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(kBlanks);
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(kBlanks) - first + 1);
-}
-
-std::optional<std::int64_t> to_int(std::string_view text) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  std::int64_t out = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return out;
-}
-
-std::optional<double> to_float(std::string_view text) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  double out = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(out)) return std::nullopt;
-  return out;
-}
-
-// NiftyNet's tuple syntax: "a, b", "(a, b)" or "{a, b}"; "" and "()" are empty. Empty elements
-// and nested brackets are refused (nullopt).
-std::optional<std::vector<std::string>> split_list(std::string_view text) {
-  text = trim(text);
-  if (!text.empty() && (text.front() == '(' || text.front() == '{')) {
-    if (text.back() != (text.front() == '(' ? ')' : '}')) return std::nullopt;
-    text = trim(text.substr(1, text.size() - 2));
-  }
-  std::vector<std::string> out;
-  if (text.empty()) return out;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = text.find(',', start);
-    const std::string_view item = trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
-    if (item.empty() || item.find_first_of("()[]{}") != std::string_view::npos) return std::nullopt;
-    out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 std::string format_float(double x) {
   std::string s = fmt::format("{}", x);
   if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // n: inf/nan never reach here
@@ -413,12 +365,19 @@ std::string quoted_choices(const std::vector<std::string>& words) {
 
 [[noreturn]] void fail(std::string_view where, std::string_view expected) { throw error("{}: {}", where, expected); }
 
+// A list's items, or nullopt when it is malformed (the caller says what a value should look like).
+std::optional<std::vector<std::string>> split_list(std::string_view text) {
+  ConfigList list = split_config_list(text);
+  if (!list.problem.empty()) return std::nullopt;
+  return std::move(list.items);
+}
+
 std::vector<std::int64_t> int_items(std::string_view text, std::string_view where, std::string_view expected) {
   const auto items = split_list(text);
   if (!items) fail(where, expected);
   std::vector<std::int64_t> out;
   for (const std::string& item : *items) {
-    const auto n = to_int(item);
+    const auto n = parse_config_int(item);
     if (!n) fail(where, expected);
     out.push_back(*n);
   }
@@ -484,7 +443,7 @@ std::vector<std::string> sections_with_key(std::string_view key) {
 }
 
 ConfigValue parse_config_value(const ConfigKey& k, std::string_view raw, std::string_view where) {
-  const std::string_view text = trim(raw);
+  const std::string_view text = trim_config_blanks(raw);
   switch (k.type) {
     case T::Bool: {
       const std::string word = to_lower(text);
@@ -495,7 +454,7 @@ ConfigValue parse_config_value(const ConfigKey& k, std::string_view raw, std::st
       fail(where, "expected a boolean (yes, true, t, y, 1 or no, false, f, n, 0)");
     }
     case T::Int: {
-      const auto n = to_int(text);
+      const auto n = parse_config_int(text);
       if (k.int_range && (!n || *n < k.int_range->first || *n > k.int_range->second)) {
         if (k.int_range->second == kIntMax)
           fail(where, fmt::format("expected an integer of at least {} (e.g. {})", k.int_range->first, k.default_text));
@@ -506,7 +465,7 @@ ConfigValue parse_config_value(const ConfigKey& k, std::string_view raw, std::st
       return *n;
     }
     case T::Float: {
-      const auto x = to_float(text);
+      const auto x = parse_config_float(text);
       if (!x) fail(where, fmt::format("expected a number (e.g. {})", k.default_text));
       return *x;
     }
@@ -533,7 +492,7 @@ ConfigValue parse_config_value(const ConfigKey& k, std::string_view raw, std::st
       if (!items) fail(where, expected);
       std::vector<double> out;
       for (const std::string& item : *items) {
-        const auto x = to_float(item);
+        const auto x = parse_config_float(item);
         if (!x) fail(where, expected);
         out.push_back(*x);
       }

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -16,23 +15,17 @@
 
 #include "voxtrain/core/error.hpp"
 #include "voxtrain/core/text.hpp"
+#include "voxtrain/io/config/config_values.hpp"
 
 namespace voxtrain {
 namespace {
 
-constexpr std::string_view kBlanks = " \t\r\n\f\v";
+constexpr std::string_view kBlanks = " \t\r\n\f\v";  // what an indented continuation line starts with
 constexpr int kMaxInterpolationDepth = 10;  // configparser's MAX_INTERPOLATION_DEPTH
 // References that fan out (each value naming the next one 40 times, 9 levels deep) would take
 // 40^9 expansions: a 2 KB file that never finishes. configparser has no such limit; we stop early.
 constexpr std::size_t kMaxInterpolationExpansions = 10000;
 constexpr std::size_t kMaxInterpolatedSize = 1 << 20;
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(kBlanks);
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(kBlanks);
-  return s.substr(first, last - first + 1);
-}
 
 std::string one_line(std::string_view text) {
   std::string out(text);
@@ -61,7 +54,7 @@ struct Reader {
     const auto close = stripped.rfind(']');
     if (close == std::string_view::npos)
       fail_at(line, fmt::format("section header '{}' has no closing ']': write it as [NAME]", stripped));
-    const std::string_view rest = trim(stripped.substr(close + 1));
+    const std::string_view rest = trim_config_blanks(stripped.substr(close + 1));
     if (!rest.empty() && !is_comment(rest))
       fail_at(line, fmt::format("unexpected text '{}' after the section header: put a section header alone on its line", rest));
     const std::string_view raw = stripped.substr(1, close - 1);
@@ -84,19 +77,19 @@ struct Reader {
     if (delimiter == std::string_view::npos)
       fail_at(line, fmt::format("[{}] line '{}' is not 'key = value': add '=' and a value, or comment it out with '#'",
                                 current->name, stripped));
-    const std::string key = to_lower(trim(stripped.substr(0, delimiter)));
+    const std::string key = to_lower(trim_config_blanks(stripped.substr(0, delimiter)));
     if (key.empty())
       fail_at(line, fmt::format("[{}] line '{}' has no key before '{}'", current->name, stripped, stripped[delimiter]));
     for (const IniEntry& e : current->entries)
       if (e.key == key)
         fail_at(line, fmt::format("[{}] key '{}' appears twice (lines {} and {}): keep one", current->name, key, e.line, line));
     current->entries.push_back(IniEntry{.key = key, .value = {}, .line = line, .origin = {}});
-    pieces.push_back({std::string(trim(stripped.substr(delimiter + 1)))});
+    pieces.push_back({std::string(trim_config_blanks(stripped.substr(delimiter + 1)))});
     have_key = true;
   }
 
   void read_line(std::string_view line, int number) {
-    const std::string_view stripped = trim(line);
+    const std::string_view stripped = trim_config_blanks(line);
     if (stripped.empty()) {
       // configparser keeps blank lines inside a value that continues after them.
       if (current && have_key) pieces.back().push_back({});
@@ -128,7 +121,7 @@ struct Reader {
         if (p) joined += '\n';
         joined += pieces[e][p];
       }
-      current->entries[e].value = std::string(trim(joined));
+      current->entries[e].value = std::string(trim_config_blanks(joined));
     }
     pieces.clear();
   }
@@ -175,24 +168,6 @@ std::string interpolate(const std::string& path, const IniSection& section, cons
 
 [[noreturn]] void fail_value(const IniValue& v, std::string_view expected) { v.fail(expected); }
 
-std::optional<std::int64_t> parse_int(std::string_view text) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  std::int64_t out = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return out;
-}
-
-std::optional<double> parse_float(std::string_view text) {
-  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
-  if (text.empty() || text.front() == '+') return std::nullopt;
-  double out = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(out)) return std::nullopt;
-  return out;
-}
-
 }  // namespace
 
 const IniEntry* IniSection::find(std::string_view key) const {
@@ -211,7 +186,7 @@ void IniValue::fail(std::string_view problem) const { throw error("{}: {}", wher
 
 std::string standardise_section_name(std::string_view name) {
   std::string out;
-  for (const char c : trim(name)) {
+  for (const char c : trim_config_blanks(name)) {
     const auto u = static_cast<unsigned char>(c);
     if ((u < 128 && std::isalnum(u)) || c == '_' || c == '-' || c == ' ') out += c;
   }
@@ -301,34 +276,15 @@ void IniFile::set(std::string_view section, std::string_view key, std::string va
 }
 
 std::vector<std::string> as_string_list(const IniValue& v) {
-  std::string_view text = trim(v.value);
-  if (!text.empty() && (text.front() == '(' || text.front() == '{')) {
-    const char close = text.front() == '(' ? ')' : '}';
-    if (text.back() != close)
-      fail_value(v, fmt::format("'{}' is not closed by '{}': write a list as a, b or ({}a, b{})", text.front(), close,
-                                text.front(), close));
-    text = trim(text.substr(1, text.size() - 2));
-  }
-  std::vector<std::string> out;
-  if (text.empty()) return out;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = text.find(',', start);
-    const std::string_view item = trim(text.substr(start, comma == std::string_view::npos ? comma : comma - start));
-    if (item.empty()) fail_value(v, "the list has an empty element: write it as a, b or (a, b) without doubled or trailing commas");
-    if (item.find_first_of("()[]{}") != std::string_view::npos)
-      fail_value(v, fmt::format("list element '{}' holds a bracket: write a list as a, b or (a, b), not nested", item));
-    out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    start = comma + 1;
-  }
-  return out;
+  ConfigList list = split_config_list(v.value);
+  if (!list.problem.empty()) fail_value(v, list.problem);
+  return std::move(list.items);
 }
 
 std::vector<std::int64_t> as_int_list(const IniValue& v) {
   std::vector<std::int64_t> out;
   for (const std::string& item : as_string_list(v)) {
-    const auto n = parse_int(item);
+    const auto n = parse_config_int(item);
     if (!n) fail_value(v, fmt::format("'{}' is not an integer: expected integers such as (32, 32, 32)", item));
     out.push_back(*n);
   }
@@ -338,7 +294,7 @@ std::vector<std::int64_t> as_int_list(const IniValue& v) {
 std::vector<double> as_float_list(const IniValue& v) {
   std::vector<double> out;
   for (const std::string& item : as_string_list(v)) {
-    const auto x = parse_float(item);
+    const auto x = parse_config_float(item);
     if (!x) fail_value(v, fmt::format("'{}' is not a finite number: expected numbers such as (1.0, 1.0, 1.0)", item));
     out.push_back(*x);
   }
@@ -346,19 +302,19 @@ std::vector<double> as_float_list(const IniValue& v) {
 }
 
 std::int64_t as_int(const IniValue& v) {
-  const auto n = parse_int(trim(v.value));
+  const auto n = parse_config_int(trim_config_blanks(v.value));
   if (!n) fail_value(v, "expected an integer such as 10");
   return *n;
 }
 
 double as_float(const IniValue& v) {
-  const auto x = parse_float(trim(v.value));
+  const auto x = parse_config_float(trim_config_blanks(v.value));
   if (!x) fail_value(v, "expected a finite number such as 0.1");
   return *x;
 }
 
 bool as_bool(const IniValue& v) {
-  const std::string word = to_lower(trim(v.value));
+  const std::string word = to_lower(trim_config_blanks(v.value));
   for (const char* yes : {"yes", "true", "t", "y", "1"})
     if (word == yes) return true;
   for (const char* no : {"no", "false", "f", "n", "0"})
