@@ -90,24 +90,31 @@ std::size_t scope_depth(const std::string& scope) {
   return scope.empty() ? 0 : 1 + static_cast<std::size_t>(std::count(scope.begin(), scope.end(), '.'));
 }
 
+// A step restoring target i from `checkpoint` under its own name, or a line for `differences`
+// when the checkpoint lacks it or holds it with another shape or dtype.
+void plan_target(std::size_t i, const Target& t, const CheckpointData& checkpoint, const std::string& path,
+                 std::vector<Step>& steps, std::vector<bool>& planned, std::vector<std::string>& differences) {
+  const NamedTensors& section = section_of(checkpoint, t.is_param);
+  const auto it = section.find(t.name);
+  if (it == section.end()) {
+    differences.push_back(fmt::format("missing {} {}", name_text(t.name), t.tensor->shape().to_string()));
+    return;
+  }
+  if (std::string d = mismatch(t.name, it->second, *t.tensor); !d.empty()) {
+    differences.push_back(std::move(d));
+    return;
+  }
+  steps.push_back({i, &it->second, path, t.name});
+  planned[i] = true;
+}
+
 // Steps for everything a plain restore takes from `checkpoint`, or the Error listing differences.
 void plan_full(const std::vector<Target>& targets, const NetworkTensors& net, const CheckpointData& checkpoint,
                const std::string& path, std::vector<Step>& steps, std::vector<bool>& planned) {
   std::vector<std::string> differences;
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const Target& t = targets[i];
-    const NamedTensors& section = section_of(checkpoint, t.is_param);
-    const auto it = section.find(t.name);
-    if (it == section.end()) {
-      differences.push_back(fmt::format("missing {} {}", name_text(t.name), t.tensor->shape().to_string()));
-      continue;
-    }
-    if (std::string d = mismatch(t.name, it->second, *t.tensor); !d.empty()) {
-      differences.push_back(std::move(d));
-      continue;
-    }
-    steps.push_back({i, &it->second, path, t.name});
-    planned[i] = true;
+    plan_target(i, t, checkpoint, path, steps, planned, differences);
   }
   for (const bool is_param : {true, false}) {
     for (const auto& [name, tensor] : section_of(checkpoint, is_param)) {
@@ -135,18 +142,7 @@ void plan_matching(const std::vector<Target>& targets, const CheckpointData& che
     const Target& t = targets[i];
     if (!matches(expression, t.name)) continue;
     ++matched;
-    const NamedTensors& section = section_of(checkpoint, t.is_param);
-    const auto it = section.find(t.name);
-    if (it == section.end()) {
-      differences.push_back(fmt::format("missing {} {}", name_text(t.name), t.tensor->shape().to_string()));
-      continue;
-    }
-    if (std::string d = mismatch(t.name, it->second, *t.tensor); !d.empty()) {
-      differences.push_back(std::move(d));
-      continue;
-    }
-    steps.push_back({i, &it->second, path, t.name});
-    planned[i] = true;
+    plan_target(i, t, checkpoint, path, steps, planned, differences);
   }
   if (matched == 0) {
     std::vector<std::string> examples;
