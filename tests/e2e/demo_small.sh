@@ -72,6 +72,22 @@ echo "$err"
 [ $rc = 1 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "has no model_saver to keep the best checkpoint" <<<"$err" \
   || fail "best_metric without the model_saver handler"
 
+# SIGTERM (SLURM's preemption) mid-run: the run stops after the current iteration, saves it and
+# exits 143; nothing half-written is left.
+"$bin/voxtrain" train -c "$config" --model_dir "$work/preempted" --max_iter 1000 --save_every_n 0 > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 300); do
+  [ "$(wc -l < "$work/preempted/logs/performance.csv" 2> /dev/null || echo 0)" -ge 4 ] && break
+  sleep 0.1
+done
+kill -TERM "$pid"
+set +e
+wait "$pid"; rc=$?
+set -e
+[ $rc = 143 ] || fail "SIGTERM gave exit $rc, not 143"
+ls "$work"/preempted/models/model.ckpt-*.h5 > /dev/null 2>&1 || fail "SIGTERM saved no checkpoint"
+[ -z "$(find "$work/preempted" -name '*.tmp*')" ] || fail "SIGTERM left a temporary file"
+
 # The same command again resumes after iteration 12 and, max_iter reached, only saves nothing new.
 out=$("$bin/voxtrain" train -c "$config" --max_iter 12 --validation_every_n 6 --save_every_n 4 --max_checkpoints 2 \
   --tensorboard_every_n 4 2>&1)

@@ -2,6 +2,8 @@
 // values and positionals it returns, and the one-line error for each kind of mistake.
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -118,4 +120,18 @@ TEST_CASE("help lists every subcommand's summary in one column, however long a n
   CHECK(column_of("first summary") == column_of("second summary"));
   CHECK(column_of("first summary") == column_of("Show this help"));
   CHECK(help.find("a-rather-long-name second summary") != std::string::npos);  // one space after the longest
+}
+
+TEST_CASE("run_program: exit 0, 1 for a user error, 2 for an internal error or any other exception", "[core]") {
+  const auto exit_code = [](const std::function<int()>& body) {
+    const voxtrain::Program program{"tool", "a test program", {{"go", "runs the body", [&](const auto&) { return body(); }}}};
+    std::string name = "tool", go = "go";
+    char* argv[] = {name.data(), go.data(), nullptr};
+    return voxtrain::run_program(program, 2, argv);
+  };
+  CHECK(exit_code([] { return 0; }) == 0);
+  CHECK(exit_code([]() -> int { throw voxtrain::Error("bad input"); }) == 1);
+  CHECK(exit_code([]() -> int { throw voxtrain::InternalError("a broken invariant"); }) == 2);
+  CHECK(exit_code([]() -> int { throw std::runtime_error("out of luck"); }) == 2);
+  CHECK(exit_code([] { return 143; }) == 143);  // a subcommand's own status (a run stopped by SIGTERM) passes through
 }
